@@ -1,0 +1,23 @@
+/**
+ * moleculer-shared-secret: lock a Moleculer backend to its API gateway.
+ * @packageDocumentation
+ */
+import "./lib/types";
+
+export { SharedSecretMiddleware } from "./middlewares/shared-secret.middleware";
+export { SharedSecretMixin } from "./mixins/shared-secret.mixin";
+export { forwardSecretHeader, type RootCallOptions } from "./lib/gateway";
+export {
+  DEFAULT_HEADER_NAME,
+  SECRET_ENV,
+  type SharedSecretMode,
+  type SharedSecretOptions,
+} from "./lib/options";
+export {
+  ERR_INVALID_SECRET,
+  ERR_NO_SECRET,
+  ERR_SECRET_NOT_CONFIGURED,
+  SharedSecretConfigurationError,
+  SharedSecretError,
+  type SharedSecretErrorType,
+} from "./lib/errors";

@@ -1,0 +1,42 @@
+import { Errors } from "moleculer";
+
+/**
+ * The `type` of every error this library raises, stable across versions so callers can switch on it.
+ * They echo moleculer-web's own `ERR_NO_TOKEN` / `ERR_INVALID_TOKEN`.
+ */
+export const ERR_NO_SECRET = "ERR_NO_SECRET";
+/** @see ERR_NO_SECRET */
+export const ERR_INVALID_SECRET = "ERR_INVALID_SECRET";
+/** @see ERR_NO_SECRET */
+export const ERR_SECRET_NOT_CONFIGURED = "ERR_SECRET_NOT_CONFIGURED";
+
+/** Union of the error types above. */
+export type SharedSecretErrorType =
+  typeof ERR_NO_SECRET | typeof ERR_INVALID_SECRET | typeof ERR_SECRET_NOT_CONFIGURED;
+
+/**
+ * A call was refused because the shared secret header is missing, empty or wrong.
+ * `code` is 401; the message never contains the presented value.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof SharedSecretError && err.type === ERR_NO_SECRET) { ... }
+ * ```
+ */
+export class SharedSecretError extends Errors.MoleculerClientError {
+  constructor(message: "No secret provided" | "Invalid secret", type: SharedSecretErrorType) {
+    super(message, 401, type);
+    this.name = "SharedSecretError";
+  }
+}
+
+/**
+ * A checked call arrived while no secret is configured on this node (fail closed).
+ * `code` is 500, `type` is {@link ERR_SECRET_NOT_CONFIGURED}.
+ */
+export class SharedSecretConfigurationError extends Errors.MoleculerError {
+  constructor() {
+    super("Server configuration error", 500, ERR_SECRET_NOT_CONFIGURED);
+    this.name = "SharedSecretConfigurationError";
+  }
+}
