@@ -11,18 +11,15 @@ import type { CallerPolicy } from "./policy";
 
 /** The parts of an action definition the guard reads at wrap time. */
 export interface GuardedActionDef {
-  name?: string;
   sharedSecret?: unknown;
-  service?: { name?: string; schema?: { sharedSecret?: unknown } } | null;
+  service?: { schema?: { sharedSecret?: unknown } } | null;
 }
 
 /**
  * Whether an action is protected: its own `sharedSecret` wins, then its service's, then the mode.
- * Moleculer's internal services (`$node`, ...) are never protected.
  */
 export function isProtected(action: GuardedActionDef, mode: ResolvedOptions["mode"]): boolean {
   const service = action.service;
-  if (service?.name?.startsWith("$")) return false;
   if (action.sharedSecret === false) return false;
   if (action.sharedSecret === true) return true;
   const serviceFlag = service?.schema?.sharedSecret;

@@ -25,10 +25,18 @@ import { callerPolicyFor } from "../lib/policy";
  */
 export function SharedSecretMiddleware(options?: SharedSecretOptions): Middleware {
   const resolved = resolveOptions(options);
+  const outerInstalled = new WeakSet<ServiceBroker>();
 
   return {
     name: "SharedSecret",
+    // Only Moleculer's own services (`$node`) are wrapped before `created` runs; they have no
+    // cacher, so the innermost position is safe for them. Everything later gets the outer check.
+    localAction(this: ServiceBroker, handler: ActionHandler, action: GuardedActionDef) {
+      if (outerInstalled.has(this)) return handler;
+      return guardAction(handler, action, resolved, callerPolicyFor(this));
+    },
     created(broker: ServiceBroker) {
+      outerInstalled.add(broker);
       if (resolved.secrets.length === 0) {
         broker.logger.error(
           `Shared secret: no secret configured (set ${SECRET_ENV} or the "secret" option); ` +

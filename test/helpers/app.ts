@@ -1,0 +1,65 @@
+import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import type { AddressInfo } from "node:net";
+import ApiService from "../../services/api.service";
+import HealthService from "../../services/health.service";
+import ProtectedService from "../../services/protected.service";
+import { CaptureLogger } from "./capture-logger";
+import { request, type HttpResult } from "./http";
+
+/** A secret as a gateway would send it (the tests also use it to hunt for leaks). */
+export const SECRET = "test-secret-2f9c4e1a7b3d8e6f0a5c9d2b7e4f1a3c";
+
+export interface TestApp {
+  broker: ServiceBroker;
+  logger: CaptureLogger;
+  port: number;
+  get(path: string, headers?: Record<string, string | string[]> | string[]): Promise<HttpResult>;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Broker options; `middlewares` usually carries the middleware under test. */
+  broker?: BrokerOptions;
+  /** Services besides the reference app's `api`, `protected` and `health`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- gateway settings are typed by moleculer-web
+  services?: ServiceSchema<any>[];
+  /** Settings merged over the `api` gateway's (routes replace the reference routes). */
+  apiSettings?: Record<string, unknown>;
+  /** Leave out the reference `protected` and `health` services. */
+  withoutReferenceServices?: boolean;
+}
+
+/**
+ * Starts a real broker with the reference `api` gateway listening on a random free port of
+ * 127.0.0.1, every log entry captured (trace level included).
+ */
+export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const logger = new CaptureLogger({ level: "trace" });
+  const broker = new ServiceBroker({
+    nodeID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    transporter: null,
+    logger,
+    logLevel: "trace",
+    ...options.broker,
+  });
+  if (!options.withoutReferenceServices) {
+    broker.createService(ProtectedService);
+    broker.createService(HealthService);
+  }
+  for (const schema of options.services ?? []) broker.createService(schema);
+  const api = broker.createService({
+    name: "api",
+    mixins: [ApiService],
+    settings: { port: 0, ip: "127.0.0.1", logRequestParams: "debug", ...options.apiSettings },
+  });
+  await broker.start();
+  const port = ((api as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo)
+    .port;
+  return {
+    broker,
+    logger,
+    port,
+    get: (path, headers) => request(port, path, headers),
+    stop: () => broker.stop(),
+  };
+}

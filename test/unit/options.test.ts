@@ -1,0 +1,78 @@
+import { resolveOptions, type SharedSecretOptions } from "../../lib/options";
+
+const SECRET = "s".repeat(32);
+
+describe("resolveOptions", () => {
+  it("reads SHARED_SECRET, trimmed, when no secret option is given", () => {
+    expect(resolveOptions({}, { SHARED_SECRET: `  ${SECRET}\n` }).secrets).toEqual([SECRET]);
+  });
+
+  it.each([
+    ["unset", {}],
+    ["empty", { SHARED_SECRET: "" }],
+    ["blank", { SHARED_SECRET: " \t\n" }],
+  ])("configures no secret when SHARED_SECRET is %s (checked calls then fail closed)", (_n, env) => {
+    expect(resolveOptions({}, env).secrets).toEqual([]);
+  });
+
+  it("prefers the secret option over the environment", () => {
+    expect(resolveOptions({ secret: SECRET }, { SHARED_SECRET: "other-secret" }).secrets).toEqual([SECRET]);
+  });
+
+  it("accepts a list of secrets and drops duplicates", () => {
+    expect(resolveOptions({ secret: [SECRET, "t".repeat(32), SECRET] }).secrets).toEqual([
+      SECRET,
+      "t".repeat(32),
+    ]);
+  });
+
+  it("defaults to the x-shared-secret header, all actions, no extra gateways", () => {
+    const resolved = resolveOptions({ secret: SECRET });
+    expect(resolved.headerName).toBe("x-shared-secret");
+    expect(resolved.mode).toBe("all");
+    expect([...resolved.gateways]).toEqual([]);
+  });
+
+  it("lower-cases the header name", () => {
+    expect(resolveOptions({ secret: SECRET, headerName: "X-Origin-Key" }).headerName).toBe("x-origin-key");
+  });
+
+  it("leaves the caller's options object unchanged", () => {
+    const options = { secret: [SECRET], headerName: "X-Key", mode: "opt-in", gateways: ["gw"] } as const;
+    const copy = JSON.parse(JSON.stringify(options));
+    resolveOptions(options);
+    expect(options).toEqual(copy);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ["an empty secret", { secret: "" }, /"secret" option/],
+    ["a blank secret", { secret: "   " }, /"secret" option/],
+    ["a secret with white space at an end", { secret: ` ${SECRET}` }, /"secret" option/],
+    ["a non-string secret", { secret: 42 }, /"secret" option/],
+    ["a secret with a control character", { secret: "abc\ndef" }, /"secret" option/],
+    ["a secret with non-ASCII characters", { secret: "clé-secrète" }, /"secret" option/],
+    ["an empty list of secrets", { secret: [] }, /"secret" option/],
+    ["a bad secret in a list", { secret: [SECRET, null] }, /"secret\[1\]" option/],
+    ["an empty header name", { secret: SECRET, headerName: "" }, /"headerName" option/],
+    ["a header name with a space", { secret: SECRET, headerName: "x shared" }, /"headerName" option/],
+    ["an unknown mode", { secret: SECRET, mode: "some" }, /"mode" option/],
+    ["gateways that are not names", { secret: SECRET, gateways: [""] }, /"gateways" option/],
+    ["options that are not an object", "secret", /"options"/],
+  ])("rejects %s with a TypeError naming the option", (_name, options, message) => {
+    expect(() => resolveOptions(options as SharedSecretOptions, {})).toThrow(TypeError);
+    expect(() => resolveOptions(options as SharedSecretOptions, {})).toThrow(message);
+  });
+
+  it("rejects an invalid SHARED_SECRET naming the variable", () => {
+    expect(() => resolveOptions({}, { SHARED_SECRET: "tab\tinside" })).toThrow(/"SHARED_SECRET"/);
+  });
+
+  it("never puts a secret in its error messages", () => {
+    try {
+      resolveOptions({ secret: [SECRET, `${SECRET}\n`] });
+      throw new Error("expected a TypeError");
+    } catch (err) {
+      expect((err as Error).message).not.toContain(SECRET);
+    }
+  });
+});
