@@ -1,0 +1,102 @@
+import { SharedSecretMixin } from "../../index";
+import { SECRET, startApp, type TestApp } from "../helpers/app";
+
+const OK = { "x-shared-secret": SECRET };
+let billingRuns = 0;
+
+describe("the service mixin, without the broker-wide middleware", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp({
+      broker: { cacher: "Memory" },
+      services: [
+        {
+          name: "billing",
+          mixins: [SharedSecretMixin({ secret: SECRET })],
+          actions: {
+            invoice: {
+              cache: true,
+              params: { id: { type: "number", convert: true } },
+              handler() {
+                billingRuns++;
+                return { invoice: "ok" };
+              },
+            },
+            ping: { sharedSecret: false, handler: () => "pong" },
+          },
+        },
+      ],
+      apiSettings: {
+        routes: [
+          {
+            path: "/",
+            aliases: {
+              "GET /protected": "protected.access",
+              "GET /invoice/:id": "billing.invoice",
+              "GET /ping": "billing.ping",
+            },
+          },
+        ],
+      },
+    });
+  });
+  afterAll(() => app.stop());
+
+  it("answers the right secret with 200", async () => {
+    expect((await app.get("/invoice/1", OK)).status).toBe(200);
+  });
+
+  it.each([
+    ["no header", {}, "No secret provided", "ERR_NO_SECRET"],
+    ["a wrong secret", { "x-shared-secret": "nope" }, "Invalid secret", "ERR_INVALID_SECRET"],
+  ])("refuses %s with the middleware's answer", async (_name, headers, message, type) => {
+    const res = await app.get("/invoice/1", headers);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ name: "SharedSecretError", message, code: 401, type });
+  });
+
+  it("still runs before the service's cacher and validator", async () => {
+    billingRuns = 0;
+    expect((await app.get("/invoice/2", OK)).status).toBe(200);
+    expect((await app.get("/invoice/2")).status).toBe(401);
+    expect((await app.get("/invoice/not-a-number")).status).toBe(401);
+    expect(billingRuns).toBe(1);
+  });
+
+  it("honours sharedSecret: false on an action", async () => {
+    expect((await app.get("/ping")).status).toBe(200);
+  });
+
+  it("protects only the services that use it", async () => {
+    // No broker middleware here: the reference protected service is open.
+    expect((await app.get("/protected")).status).toBe(200);
+  });
+
+  it("does not ask in-process code for the secret", async () => {
+    await expect(app.broker.call("billing.invoice", { id: 3 })).resolves.toEqual({ invoice: "ok" });
+  });
+
+  it("rejects bad options at creation, naming the option", () => {
+    expect(() => SharedSecretMixin({ secret: "" })).toThrow(/"secret" option/);
+  });
+});
+
+describe("the mixin and the middleware on the same broker", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    const { SharedSecretMiddleware } = await import("../../index");
+    app = await startApp({
+      broker: { middlewares: [SharedSecretMiddleware({ secret: SECRET })] },
+      services: [
+        { name: "billing", mixins: [SharedSecretMixin({ secret: SECRET })], actions: { get: () => "ok" } },
+      ],
+      apiSettings: { routes: [{ path: "/", aliases: { "GET /billing": "billing.get" } }] },
+    });
+  });
+  afterAll(() => app.stop());
+
+  it("checks a mixin service once: the right secret passes, a missing one is refused", async () => {
+    expect((await app.get("/billing", OK)).status).toBe(200);
+    expect((await app.get("/billing")).status).toBe(401);
+  });
+});

@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { request } from "../helpers/http";
+import { freePort, startReferenceApp, type RunningApp } from "../helpers/process";
+
+const SECRET = "startup-secret-9d3b7f1e5a2c4e6b8d0f";
+
+describe("starting the reference app", () => {
+  const running: RunningApp[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map((app) => app.stop()));
+    running.length = 0;
+  });
+
+  it.each([
+    ["unset", {}],
+    ["empty", { SHARED_SECRET: "" }],
+    ["blank", { SHARED_SECRET: "   " }],
+  ])("refuses to start when SHARED_SECRET is %s, with one line naming it", async (_name, env) => {
+    const app = startReferenceApp({ ...env, PORT: String(await freePort()) });
+    running.push(app);
+    const code = await app.exited;
+    expect(code).not.toBe(0);
+    const lines = app.output().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^SHARED_SECRET is not set: .*SHARED_SECRET=/);
+  });
+
+  it("serves on PORT, logs at LOGLEVEL, and never logs the secret", async () => {
+    const port = await freePort();
+    const app = startReferenceApp({ SHARED_SECRET: SECRET, PORT: String(port), LOGLEVEL: "debug" });
+    running.push(app);
+    await app.waitFor(`listening on http://127.0.0.1:${port}`);
+
+    expect((await request(port, "/protected", { "x-shared-secret": SECRET })).body).toEqual({
+      message: "Access granted",
+    });
+    expect((await request(port, "/protected", { "x-shared-secret": "wrong" })).status).toBe(401);
+    expect((await request(port, "/protected")).status).toBe(401);
+    expect((await request(port, "/health")).status).toBe(200);
+
+    await app.waitFor("<= 200 GET /health");
+    expect(app.output()).toMatch(/DEBUG/);
+    await app.stop();
+    expect(app.output()).not.toContain(SECRET);
+  });
+
+  it("reads SHARED_SECRET and PORT from a .env file in the working directory", async () => {
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shared-secret-env-"));
+    fs.writeFileSync(path.join(dir, ".env"), `SHARED_SECRET=${SECRET}\nPORT=${port}\n`);
+    const app = startReferenceApp({}, dir);
+    running.push(app);
+    try {
+      await app.waitFor(`listening on http://127.0.0.1:${port}`);
+      expect((await request(port, "/protected", { "x-shared-secret": SECRET })).status).toBe(200);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
