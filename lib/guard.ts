@@ -8,9 +8,11 @@ import {
 } from "./errors";
 import type { ResolvedOptions } from "./options";
 import type { CallerPolicy } from "./policy";
+import type { CheckOutcome, Telemetry } from "./telemetry";
 
 /** The parts of an action definition the guard reads at wrap time. */
 export interface GuardedActionDef {
+  name?: string;
   sharedSecret?: unknown;
   service?: { schema?: { sharedSecret?: unknown } } | null;
 }
@@ -28,31 +30,54 @@ export function isProtected(action: GuardedActionDef, mode: ResolvedOptions["mod
   return mode === "all";
 }
 
+/** {@link verify}'s answer when no secret matched; otherwise it returns the matched secret's index. */
+export const MISSING = -1;
+/** @see MISSING */
+export const INVALID = -2;
+/** @see MISSING */
+export const MISCONFIGURED = -3;
+
 /**
- * Reads and verifies the header. Returns null when accepted, the error to answer with otherwise.
- * Never throws: whatever a caller put in `ctx.meta` (a Proxy included) ends as a refusal.
+ * Reads and verifies the header: the index of the accepted secret it matched, or {@link MISSING},
+ * {@link INVALID}, {@link MISCONFIGURED}. Never throws: whatever a caller put in `ctx.meta`
+ * (a Proxy included) ends as a refusal. On success the header is removed from `ctx.meta.headers`.
  */
-export function verify(ctx: Context, options: ResolvedOptions): Error | null {
-  if (options.secrets.length === 0) return new SharedSecretConfigurationError();
+export function verify(ctx: Context, options: ResolvedOptions): number {
+  let set = options.store.current;
+  if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
+    set = options.store.prune();
+  }
+  if (set === null) return MISCONFIGURED;
   try {
     const headers = (ctx.meta as { headers?: unknown }).headers;
     const value =
       headers !== null && typeof headers === "object"
         ? (headers as Record<string, unknown>)[options.headerName]
         : undefined;
-    if (value === undefined || value === null || value === "") {
-      return new SharedSecretError("No secret provided", ERR_NO_SECRET);
-    }
-    if (typeof value !== "string" || matchSecret(value, options.secrets) < 0) {
-      return new SharedSecretError("Invalid secret", ERR_INVALID_SECRET);
-    }
+    if (value === undefined || value === null || value === "") return MISSING;
+    if (typeof value !== "string") return INVALID;
+    const matched = matchSecret(value, set.values);
+    if (matched < 0) return INVALID;
     // Verified: the secret has done its job and must not travel on (nested calls, other nodes,
     // response meta, traces).
     delete (headers as Record<string, unknown>)[options.headerName];
-    return null;
+    return matched;
   } catch {
-    return new SharedSecretError("Invalid secret", ERR_INVALID_SECRET);
+    return INVALID;
   }
+}
+
+const OUTCOMES: Record<number, CheckOutcome> = {
+  [MISSING]: "missing",
+  [INVALID]: "invalid",
+  [MISCONFIGURED]: "misconfigured",
+};
+
+/** The error a refusal answers with; built only when refusing. */
+export function refusal(code: number): Error {
+  if (code === MISCONFIGURED) return new SharedSecretConfigurationError();
+  if (code === MISSING) return new SharedSecretError("No secret provided", ERR_NO_SECRET);
+  return new SharedSecretError("Invalid secret", ERR_INVALID_SECRET);
 }
 
 /**
@@ -64,13 +89,24 @@ export function guardAction(
   action: GuardedActionDef,
   options: ResolvedOptions,
   policy: CallerPolicy,
+  telemetry: Telemetry,
 ): ActionHandler {
   if (!isProtected(action, options.mode)) return handler;
+  const actionName = String(action.name);
+  const { rejectionLogLimit, rejectionLogInterval } = options;
 
   return function sharedSecretGuard(this: Service, ctx: Context) {
     if (!policy.mustCheck(ctx.caller, options.gateways)) return handler.call(this, ctx);
-    const refusal = verify(ctx, options);
-    if (refusal !== null) return Promise.reject(refusal);
-    return handler.call(this, ctx);
+    const code = verify(ctx, options);
+    if (code >= 0) {
+      telemetry.count("accepted", options.store.current?.labels[code] ?? "", actionName);
+      return handler.call(this, ctx);
+    }
+    const outcome = OUTCOMES[code];
+    telemetry.count(outcome, "", actionName);
+    // A misconfiguration is logged once by the store, not per request.
+    if (code !== MISCONFIGURED)
+      telemetry.rejected(ctx, actionName, outcome, rejectionLogLimit, rejectionLogInterval);
+    return Promise.reject(refusal(code));
   } as ActionHandler;
 }

@@ -2,6 +2,7 @@ import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { guardAction, type GuardedActionDef } from "./guard";
 import type { ResolvedOptions } from "./options";
 import { callerPolicyFor, type CallerPolicy } from "./policy";
+import { telemetryFor, type Telemetry } from "./telemetry";
 
 /**
  * The outermost action wrapper used by the service mixin: one per broker, added on first use,
@@ -9,6 +10,7 @@ import { callerPolicyFor, type CallerPolicy } from "./policy";
  */
 interface MixinLayer {
   readonly policy: CallerPolicy;
+  readonly telemetry: Telemetry;
   readonly services: WeakMap<object, ResolvedOptions>;
 }
 
@@ -29,6 +31,7 @@ export function registerMixinService(broker: ServiceBroker, service: object, opt
   if (layer === undefined) {
     const created: MixinLayer = {
       policy: callerPolicyFor(broker),
+      telemetry: telemetryFor(broker),
       services: new WeakMap(),
     };
     layer = created;
@@ -38,7 +41,7 @@ export function registerMixinService(broker: ServiceBroker, service: object, opt
       localAction(handler: ActionHandler, action: GuardedActionDef) {
         const serviceOptions = action.service ? created.services.get(action.service) : undefined;
         if (serviceOptions === undefined) return handler;
-        return guardAction(handler, action, serviceOptions, created.policy);
+        return guardAction(handler, action, serviceOptions, created.policy, created.telemetry);
       },
     } as Middleware);
   }

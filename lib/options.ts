@@ -1,11 +1,16 @@
 /**
  * Options of the middleware and the mixin: their types, defaults and one-time validation.
  */
+import { buildSecretSet, SecretStore, type SecretInput, type SecretProvider } from "./secrets";
 
 /** Default name of the header the gateway adds. */
 export const DEFAULT_HEADER_NAME = "x-shared-secret";
-/** Environment variable read when no `secret` option is given. */
+/** Environment variable holding the current secret, read when no `secret` option is given. */
 export const SECRET_ENV = "SHARED_SECRET";
+/** Environment variable holding the previous secret, still accepted during a rotation. */
+export const PREVIOUS_SECRET_ENV = "SHARED_SECRET_PREVIOUS";
+/** Environment variable naming a file of accepted secrets (one per line), re-read while running. */
+export const SECRET_FILE_ENV = "SHARED_SECRET_FILE";
 
 /**
  * Which actions are protected.
@@ -20,12 +25,30 @@ export type SharedSecretMode = "all" | "opt-in";
  */
 export interface SharedSecretOptions {
   /**
-   * The accepted secret, or several during a rotation. Each must be printable ASCII
-   * (spaces allowed inside, none at either end), since it travels in an HTTP header.
-   * @defaultValue `process.env.SHARED_SECRET`, trimmed; when that is unset or blank, checked calls
-   * are refused with `500 Server configuration error` (fail closed).
+   * The accepted secret; several during a rotation; or a function returning them (sync or async,
+   * e.g. from a vault), called at start and every `refreshInterval`, never per request. Each secret
+   * is printable ASCII without white space, optionally `{ value, name, notAfter }`.
+   * @defaultValue `SHARED_SECRET` (label `current`) and `SHARED_SECRET_PREVIOUS` (label `previous`),
+   * or the file named by `SHARED_SECRET_FILE`. With none of them, checked calls are refused with
+   * `500 Server configuration error` (fail closed).
    */
-  secret?: string | readonly string[];
+  secret?: SecretInput | readonly SecretInput[] | SecretProvider;
+  /**
+   * A file of accepted secrets, one per line (see the README), re-read every `refreshInterval`;
+   * symlink swaps (Kubernetes) are followed. Exclusive with `secret`.
+   * @defaultValue `process.env.SHARED_SECRET_FILE`
+   */
+  secretFile?: string;
+  /**
+   * How often, in ms, the file or the provider is read again (at least 100).
+   * @defaultValue `2000` for a file, `60000` for a provider
+   */
+  refreshInterval?: number;
+  /**
+   * How long, in ms, a provider may take before the attempt counts as failed (fail closed).
+   * @defaultValue `10000`
+   */
+  providerTimeout?: number;
   /**
    * Name of the HTTP header carrying the secret, read from `ctx.meta.headers` (case-insensitive).
    * @defaultValue `"x-shared-secret"`
@@ -43,39 +66,112 @@ export interface SharedSecretOptions {
    * @defaultValue `[]`
    */
   gateways?: readonly string[];
+  /**
+   * At most this many rejection lines are logged (at `warn`) per `rejectionLogInterval`; the rest
+   * are counted and reported in one line at the end of the interval.
+   * @defaultValue `10`
+   */
+  rejectionLogLimit?: number;
+  /**
+   * Length, in ms, of the rejection log window.
+   * @defaultValue `10000`
+   */
+  rejectionLogInterval?: number;
 }
 
 /** Options after validation: what the guard reads on every call. */
 export interface ResolvedOptions {
-  /** The accepted secrets; empty when none is configured. */
-  readonly secrets: readonly string[];
+  /** The accepted secrets in force (`store.current`), refreshed as configured. */
+  readonly store: SecretStore;
   /** Lower-cased header name. */
   readonly headerName: string;
   readonly mode: SharedSecretMode;
   readonly gateways: ReadonlySet<string>;
+  readonly rejectionLogLimit: number;
+  readonly rejectionLogInterval: number;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 function invalid(option: string, must: string): TypeError {
   return new TypeError(`Shared secret: "${option}" option must be ${must}.`);
 }
 
-function checkSecret(value: unknown, option: string): string {
-  if (typeof value !== "string" || !HEADER_VALUE.test(value)) {
-    throw invalid(
-      option,
-      "a non-empty string of printable ASCII characters, with no white space at either end",
-    );
+function integer(value: unknown, option: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw invalid(option, `an integer of at least ${min}`);
   }
   return value;
 }
 
-function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
-  const value = (env[SECRET_ENV] ?? "").trim();
-  if (value === "") return [];
-  return [checkSecret(value, SECRET_ENV)];
+function env(environment: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = (environment[name] ?? "").trim();
+  return value === "" ? undefined : value;
+}
+
+function storeFor(options: SharedSecretOptions, environment: NodeJS.ProcessEnv): SecretStore {
+  const { secret, secretFile } = options;
+  if (secret !== undefined && secretFile !== undefined) {
+    throw new TypeError('Shared secret: set the "secret" option or the "secretFile" option, not both.');
+  }
+  if (typeof secret === "function") {
+    return new SecretStore({
+      kind: "provider",
+      provider: secret as SecretProvider,
+      refreshInterval: integer(options.refreshInterval, "refreshInterval", 100, 60000),
+      timeout: integer(options.providerTimeout, "providerTimeout", 1, 10000),
+    });
+  }
+  if (secret !== undefined) {
+    const list = Array.isArray(secret) ? (secret as readonly SecretInput[]) : [secret as SecretInput];
+    if (list.length === 0) throw invalid("secret", "a secret, a non-empty array of secrets or a function");
+    const single = !Array.isArray(secret);
+    const set = buildSecretSet(
+      list,
+      (i) => (single ? '"secret" option' : `"secret[${i}]" option`),
+      (i) => (single ? "secret" : `secret[${i}]`),
+    );
+    return new SecretStore({ kind: "static", set });
+  }
+
+  const current = env(environment, SECRET_ENV);
+  const previous = env(environment, PREVIOUS_SECRET_ENV);
+  const file = secretFile ?? env(environment, SECRET_FILE_ENV);
+  if (secretFile !== undefined && (typeof secretFile !== "string" || secretFile === "")) {
+    throw invalid("secretFile", "a path");
+  }
+  if (file !== undefined) {
+    if (current !== undefined || previous !== undefined) {
+      throw new TypeError(
+        `Shared secret: ${SECRET_ENV} and ${secretFile !== undefined ? '"secretFile"' : SECRET_FILE_ENV} are both set; ` +
+          "use one of them (put every accepted secret in the file during a rotation).",
+      );
+    }
+    return new SecretStore({
+      kind: "file",
+      path: file,
+      refreshInterval: integer(options.refreshInterval, "refreshInterval", 100, 2000),
+    });
+  }
+  if (previous !== undefined && current === undefined) {
+    throw new TypeError(`Shared secret: ${PREVIOUS_SECRET_ENV} is set but ${SECRET_ENV} is not; set both.`);
+  }
+  const inputs = current === undefined ? [] : previous === undefined ? [current] : [current, previous];
+  const names = [SECRET_ENV, PREVIOUS_SECRET_ENV];
+  const labels = ["current", "previous"];
+  const set =
+    inputs.length === 0
+      ? null
+      : buildSecretSet(
+          inputs,
+          (i) => `"${names[i]}"`,
+          (i) => labels[i],
+        );
+  return new SecretStore(
+    { kind: "static", set },
+    `no secret configured (set ${SECRET_ENV}, ${SECRET_FILE_ENV} or the "secret" option)`,
+  );
 }
 
 /**
@@ -84,20 +180,10 @@ function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
  */
 export function resolveOptions(
   options: SharedSecretOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
+  environment: NodeJS.ProcessEnv = process.env,
 ): ResolvedOptions {
   if (options === null || typeof options !== "object") throw invalid("options", "an object");
-  const { secret, headerName = DEFAULT_HEADER_NAME, mode = "all", gateways = [] } = options;
-
-  let secrets: string[];
-  if (secret === undefined) {
-    secrets = secretsFromEnv(env);
-  } else if (Array.isArray(secret)) {
-    if (secret.length === 0) throw invalid("secret", "a string or a non-empty array of strings");
-    secrets = secret.map((s, i) => checkSecret(s, `secret[${i}]`));
-  } else {
-    secrets = [checkSecret(secret, "secret")];
-  }
+  const { headerName = DEFAULT_HEADER_NAME, mode = "all", gateways = [] } = options;
 
   if (typeof headerName !== "string" || !TOKEN.test(headerName)) {
     throw invalid("headerName", "a non-empty HTTP header name (letters, digits and !#$%&'*+.^_`|~-)");
@@ -106,11 +192,15 @@ export function resolveOptions(
   if (!Array.isArray(gateways) || !gateways.every((g) => typeof g === "string" && g !== "")) {
     throw invalid("gateways", "an array of service names");
   }
+  const rejectionLogLimit = integer(options.rejectionLogLimit, "rejectionLogLimit", 0, 10);
+  const rejectionLogInterval = integer(options.rejectionLogInterval, "rejectionLogInterval", 100, 10000);
 
   return Object.freeze({
-    secrets: Object.freeze([...new Set(secrets)]),
+    store: storeFor(options, environment),
     headerName: headerName.toLowerCase(),
     mode,
     gateways: new Set(gateways),
+    rejectionLogLimit,
+    rejectionLogInterval,
   });
 }

@@ -1,8 +1,9 @@
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { guardAction, type GuardedActionDef } from "../lib/guard";
 import { protectedByMixin } from "../lib/layer";
-import { resolveOptions, SECRET_ENV, type SharedSecretOptions } from "../lib/options";
+import { resolveOptions, type SharedSecretOptions } from "../lib/options";
 import { callerPolicyFor } from "../lib/policy";
+import { telemetryFor } from "../lib/telemetry";
 
 /**
  * Broker middleware that refuses, before any handler, cacher or validator runs, every call that
@@ -15,7 +16,8 @@ import { callerPolicyFor } from "../lib/policy";
  * the cacher and the validator. This middleware therefore installs its check when the broker is
  * created, after the built-in middlewares, which makes it the outermost wrapper of every action.
  *
- * @param options - see {@link SharedSecretOptions}; defaults read `SHARED_SECRET` once, now.
+ * @param options - see {@link SharedSecretOptions}; defaults read `SHARED_SECRET`,
+ * `SHARED_SECRET_PREVIOUS` and `SHARED_SECRET_FILE` once, now.
  * @example
  * ```ts
  * // moleculer.config.ts
@@ -33,25 +35,26 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     // cacher, so the innermost position is safe for them. Everything later gets the outer check.
     localAction(this: ServiceBroker, handler: ActionHandler, action: GuardedActionDef) {
       if (outerInstalled.has(this)) return handler;
-      return guardAction(handler, action, resolved, callerPolicyFor(this));
+      return guardAction(handler, action, resolved, callerPolicyFor(this), telemetryFor(this));
     },
     created(broker: ServiceBroker) {
       outerInstalled.add(broker);
-      if (resolved.secrets.length === 0) {
-        broker.logger.error(
-          `Shared secret: no secret configured (set ${SECRET_ENV} or the "secret" option); ` +
-            "every call through a gateway will be refused with 500 Server configuration error.",
-        );
-      }
       const policy = callerPolicyFor(broker);
+      const telemetry = telemetryFor(broker);
       // Added now, after the internal middlewares, so it wraps outside them all.
       broker.middlewares.add({
         name: "SharedSecretGuard",
         localAction(handler: ActionHandler, action: GuardedActionDef) {
           if (action.service != null && protectedByMixin(action.service)) return handler;
-          return guardAction(handler, action, resolved, policy);
+          return guardAction(handler, action, resolved, policy, telemetry);
         },
       } as Middleware);
+    },
+    started(broker: ServiceBroker) {
+      return resolved.store.start(telemetryFor(broker).logger);
+    },
+    async stopped() {
+      resolved.store.stop();
     },
   } as Middleware;
 }

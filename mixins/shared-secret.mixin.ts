@@ -1,11 +1,13 @@
 import type { Service, ServiceSchema } from "moleculer";
 import { registerMixinService } from "../lib/layer";
-import { resolveOptions, SECRET_ENV, type SharedSecretOptions } from "../lib/options";
+import { resolveOptions, type SharedSecretOptions } from "../lib/options";
+import { telemetryFor } from "../lib/telemetry";
 
 /** The schema {@link SharedSecretMixin} returns: put it in your service's `mixins`. */
 export type SharedSecretMixinSchema = Partial<ServiceSchema> & {
   merged(this: Service): void;
-  created(this: Service): void;
+  started(this: Service): Promise<void>;
+  stopped(this: Service): void;
 };
 
 /**
@@ -31,13 +33,11 @@ export function SharedSecretMixin(options?: SharedSecretOptions): SharedSecretMi
       // `merged` runs before the service's actions are wrapped: the only point early enough.
       registerMixinService(this.broker, this, resolved);
     },
-    created(this: Service) {
-      if (resolved.secrets.length === 0) {
-        this.logger.error(
-          `Shared secret: no secret configured (set ${SECRET_ENV} or the "secret" option); ` +
-            "every call through a gateway will be refused with 500 Server configuration error.",
-        );
-      }
+    started(this: Service) {
+      return resolved.store.start(telemetryFor(this.broker).logger);
+    },
+    stopped() {
+      resolved.store.stop();
     },
   };
 }

@@ -1,17 +1,19 @@
 import type { ActionHandler, Context } from "moleculer";
-import { guardAction, isProtected, verify } from "../../lib/guard";
+import { guardAction, INVALID, isProtected, MISCONFIGURED, MISSING, refusal, verify } from "../../lib/guard";
 import { resolveOptions } from "../../lib/options";
 import type { CallerPolicy } from "../../lib/policy";
+import type { Telemetry } from "../../lib/telemetry";
 
 const SECRET = "unit-secret-0123456789abcdef0123";
 const options = resolveOptions({ secret: SECRET });
 const gatewayCall = (headers: unknown) => ({ caller: "api", meta: { headers } }) as unknown as Context;
 const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => caller != null };
+const silent: Telemetry = { logger: console, count: () => undefined, rejected: () => undefined };
 
 describe("verify", () => {
   it("accepts the secret and removes it from ctx.meta.headers", () => {
     const headers = { "x-shared-secret": SECRET, "x-other": "kept" };
-    expect(verify(gatewayCall(headers), options)).toBeNull();
+    expect(verify(gatewayCall(headers), options)).toBe(0);
     expect(headers).toEqual({ "x-other": "kept" });
   });
 
@@ -23,11 +25,7 @@ describe("verify", () => {
     ["an empty header", { "x-shared-secret": "" }],
     ["a null header", { "x-shared-secret": null }],
   ])("answers %s with No secret provided", (_name, headers) => {
-    expect(verify(gatewayCall(headers), options)).toMatchObject({
-      code: 401,
-      type: "ERR_NO_SECRET",
-      message: "No secret provided",
-    });
+    expect(verify(gatewayCall(headers), options)).toBe(MISSING);
   });
 
   it.each<[string, unknown]>([
@@ -37,10 +35,7 @@ describe("verify", () => {
     ["a boolean", true],
     ["a wrong string", "nope"],
   ])("answers %s with Invalid secret, never a pass", (_name, value) => {
-    expect(verify(gatewayCall({ "x-shared-secret": value }), options)).toMatchObject({
-      code: 401,
-      type: "ERR_INVALID_SECRET",
-    });
+    expect(verify(gatewayCall({ "x-shared-secret": value }), options)).toBe(INVALID);
   });
 
   it("answers a hostile headers object that throws with Invalid secret instead of throwing", () => {
@@ -52,16 +47,40 @@ describe("verify", () => {
         },
       },
     );
-    expect(verify(gatewayCall(hostile), options)).toMatchObject({ code: 401, type: "ERR_INVALID_SECRET" });
+    expect(verify(gatewayCall(hostile), options)).toBe(INVALID);
   });
 
   it("answers 500 Server configuration error when no secret is configured, whatever is presented", () => {
     const none = resolveOptions({}, {});
-    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), none)).toMatchObject({
-      code: 500,
-      type: "ERR_SECRET_NOT_CONFIGURED",
-      message: "Server configuration error",
+    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), none)).toBe(MISCONFIGURED);
+  });
+
+  it("returns the index of the matching secret", () => {
+    const two = resolveOptions({ secret: ["a".repeat(32), SECRET] });
+    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), two)).toBe(1);
+  });
+
+  it("refuses a secret past its notAfter with Invalid secret", () => {
+    const expiring = resolveOptions({
+      secret: [{ value: SECRET, notAfter: Date.now() - 1 }, "b".repeat(32)],
     });
+    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), expiring)).toBe(INVALID);
+  });
+});
+
+describe("refusal", () => {
+  it.each([
+    [MISSING, 401, "No secret provided", "ERR_NO_SECRET", "SharedSecretError"],
+    [INVALID, 401, "Invalid secret", "ERR_INVALID_SECRET", "SharedSecretError"],
+    [
+      MISCONFIGURED,
+      500,
+      "Server configuration error",
+      "ERR_SECRET_NOT_CONFIGURED",
+      "SharedSecretConfigurationError",
+    ],
+  ])("answers code %i with %i %s", (code, status, message, type, name) => {
+    expect(refusal(code)).toMatchObject({ code: status, message, type, name });
   });
 });
 
@@ -69,20 +88,22 @@ describe("guardAction", () => {
   const handler: ActionHandler = () => "ran";
 
   it("returns the original handler for an action that is not protected", () => {
-    expect(guardAction(handler, { sharedSecret: false }, options, everyCallerChecked)).toBe(handler);
+    expect(guardAction(handler, { sharedSecret: false }, options, everyCallerChecked, silent)).toBe(handler);
     const optIn = resolveOptions({ secret: SECRET, mode: "opt-in" });
-    expect(guardAction(handler, {}, optIn, everyCallerChecked)).toBe(handler);
+    expect(guardAction(handler, {}, optIn, everyCallerChecked, silent)).toBe(handler);
   });
 
   it("rejects instead of throwing synchronously", () => {
-    const guarded = guardAction(handler, {}, options, everyCallerChecked);
+    const guarded = guardAction(handler, {}, options, everyCallerChecked, silent);
     const result = (guarded as (ctx: Context) => unknown)(gatewayCall({}));
     expect(result).toBeInstanceOf(Promise);
     return expect(result).rejects.toMatchObject({ code: 401 });
   });
 
   it("runs the handler for a call the policy does not check", () => {
-    const guarded = guardAction(handler, {}, options, everyCallerChecked) as (ctx: Context) => unknown;
+    const guarded = guardAction(handler, {}, options, everyCallerChecked, silent) as (
+      ctx: Context,
+    ) => unknown;
     expect(guarded({ caller: null, meta: {} } as unknown as Context)).toBe("ran");
   });
 });

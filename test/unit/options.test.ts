@@ -1,10 +1,13 @@
 import { resolveOptions, type SharedSecretOptions } from "../../lib/options";
 
+const secretsOf = (options: SharedSecretOptions, env: NodeJS.ProcessEnv = {}) =>
+  resolveOptions(options, env).store.current?.values ?? [];
+
 const SECRET = "s".repeat(32);
 
 describe("resolveOptions", () => {
   it("reads SHARED_SECRET, trimmed, when no secret option is given", () => {
-    expect(resolveOptions({}, { SHARED_SECRET: `  ${SECRET}\n` }).secrets).toEqual([SECRET]);
+    expect(secretsOf({}, { SHARED_SECRET: `  ${SECRET}\n` })).toEqual([SECRET]);
   });
 
   it.each([
@@ -12,18 +15,15 @@ describe("resolveOptions", () => {
     ["empty", { SHARED_SECRET: "" }],
     ["blank", { SHARED_SECRET: " \t\n" }],
   ])("configures no secret when SHARED_SECRET is %s (checked calls then fail closed)", (_n, env) => {
-    expect(resolveOptions({}, env).secrets).toEqual([]);
+    expect(secretsOf({}, env)).toEqual([]);
   });
 
   it("prefers the secret option over the environment", () => {
-    expect(resolveOptions({ secret: SECRET }, { SHARED_SECRET: "other-secret" }).secrets).toEqual([SECRET]);
+    expect(secretsOf({ secret: SECRET }, { SHARED_SECRET: "other-secret" })).toEqual([SECRET]);
   });
 
   it("accepts a list of secrets and drops duplicates", () => {
-    expect(resolveOptions({ secret: [SECRET, "t".repeat(32), SECRET] }).secrets).toEqual([
-      SECRET,
-      "t".repeat(32),
-    ]);
+    expect(secretsOf({ secret: [SECRET, "t".repeat(32), SECRET] })).toEqual([SECRET, "t".repeat(32)]);
   });
 
   it("defaults to the x-shared-secret header, all actions, no extra gateways", () => {

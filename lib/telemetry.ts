@@ -1,0 +1,101 @@
+/**
+ * What the guard reports: a counter in Moleculer's metric registry (so any reporter shows it) and
+ * rate-limited `warn` lines for rejections. Neither ever carries a presented value or a secret.
+ */
+import type { Context, ServiceBroker } from "moleculer";
+import type { Log } from "./secrets";
+
+/** Name of the counter of checks, labelled `outcome`, `secret` and `action`. */
+export const CHECKS_METRIC = "shared_secret.checks.total";
+
+/** The outcome of one check, as the metric's `outcome` label says it. */
+export type CheckOutcome = "accepted" | "missing" | "invalid" | "misconfigured";
+
+interface Counter {
+  increment(labels: Record<string, string>, value?: number): unknown;
+}
+
+/** Per-broker reporting, shared by the middleware and the mixin. */
+export interface Telemetry {
+  readonly logger: Log;
+  /** Counts a check; `secret` is the matched secret's label ("" when none matched). */
+  count(outcome: CheckOutcome, secret: string, action: string): void;
+  /** Logs a refused call (rate-limited): action, request ID, caller and outcome only. */
+  rejected(ctx: Context, action: string, outcome: CheckOutcome, limit: number, interval: number): void;
+}
+
+/** Request IDs come from a client header (`x-request-id`): keep them short and printable. */
+function printable(value: unknown): string {
+  return String(value)
+    .slice(0, 64)
+    .replace(/[^\x20-\x7e]/g, "?");
+}
+
+const telemetries = new WeakMap<ServiceBroker, Telemetry>();
+
+function createTelemetry(broker: ServiceBroker): Telemetry {
+  const logger = broker.getLogger("shared-secret");
+  let counter: Counter | null = null;
+  if (broker.isMetricsEnabled()) {
+    counter =
+      (broker.metrics.getMetric(CHECKS_METRIC) as Counter | null) ??
+      (broker.metrics.register({
+        name: CHECKS_METRIC,
+        type: "counter",
+        labelNames: ["outcome", "secret", "action"],
+        description:
+          "Shared-secret checks of gateway calls, by outcome and matched secret (label, never value)",
+      }) as Counter | null);
+  }
+
+  // One window for the whole broker: bounded state, whatever the callers send.
+  let windowEnd = 0;
+  let logged = 0;
+  let dropped = 0;
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    flushTimer = null;
+    if (dropped > 0) {
+      logger.warn(
+        `Shared secret: ${dropped} more refused call(s) not logged in the last window (rate limit).`,
+      );
+    }
+    dropped = 0;
+  };
+
+  return {
+    logger,
+    count(outcome, secret, action) {
+      if (counter !== null) counter.increment({ outcome, secret, action });
+    },
+    rejected(ctx, action, outcome, limit, interval) {
+      const now = Date.now();
+      if (now >= windowEnd) {
+        windowEnd = now + interval;
+        logged = 0;
+      }
+      if (logged < limit) {
+        logged++;
+        logger.warn(
+          `Shared secret: refused call to '${action}' (${outcome}) from '${printable(ctx.caller)}', request ${printable(ctx.requestID)}.`,
+        );
+        return;
+      }
+      dropped++;
+      if (flushTimer === null) {
+        flushTimer = setTimeout(flush, Math.max(windowEnd - now, 0));
+        flushTimer.unref();
+      }
+    },
+  };
+}
+
+/** The telemetry of `broker`, created on first use. */
+export function telemetryFor(broker: ServiceBroker): Telemetry {
+  let telemetry = telemetries.get(broker);
+  if (telemetry === undefined) {
+    telemetry = createTelemetry(broker);
+    telemetries.set(broker, telemetry);
+  }
+  return telemetry;
+}
