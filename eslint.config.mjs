@@ -25,4 +25,6 @@ export default tseslint.config(
       "no-console": ["error", { allow: ["error"] }],
     },
   },
+  // Tests and scripts print their figures.
+  { files: ["test/**", "bench/**", "scripts/**"], rules: { "no-console": "off" } },
 );

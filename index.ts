@@ -9,10 +9,14 @@ export { SharedSecretMixin } from "./mixins/shared-secret.mixin";
 export { forwardSecretHeader, type RootCallOptions } from "./lib/gateway";
 export {
   DEFAULT_HEADER_NAME,
+  PREVIOUS_SECRET_ENV,
   SECRET_ENV,
+  SECRET_FILE_ENV,
   type SharedSecretMode,
   type SharedSecretOptions,
 } from "./lib/options";
+export { parseSecretFile, type SecretInput, type SecretProvider, type SecretSpec } from "./lib/secrets";
+export { CHECKS_METRIC, type CheckOutcome } from "./lib/telemetry";
 export {
   ERR_INVALID_SECRET,
   ERR_NO_SECRET,

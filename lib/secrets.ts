@@ -175,6 +175,7 @@ export class SecretStore {
   private lastText: string | null = null;
   private readonly expiredLogged = new Set<string>();
   private starts = 0;
+  private refreshing = false;
 
   /**
    * @param source - where the secrets come from
@@ -251,9 +252,16 @@ export class SecretStore {
   }
 
   private async refresh(): Promise<void> {
-    if (this.source.kind === "file") this.readFileSync();
-    else if (this.source.kind === "provider") await this.refreshProvider();
-    this.scheduleExpiry();
+    // One refresh at a time: a slow provider answer must not land after, and undo, a newer one.
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      if (this.source.kind === "file") this.readFileSync();
+      else if (this.source.kind === "provider") await this.refreshProvider();
+      this.scheduleExpiry();
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   private readFileSync(): void {
