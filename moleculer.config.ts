@@ -1,26 +1,91 @@
-import type { BrokerOptions } from "moleculer";
+import type { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { SharedSecretMiddleware } from "./index";
 
 /*
  * Reference app configuration, loaded by moleculer-runner (`npm start`). Environment overrides work
- * as usual with moleculer-runner (e.g. LOGLEVEL), and `--env` loads a `.env` file first.
+ * as usual with moleculer-runner (e.g. LOGLEVEL, NODEID, REQUESTTIMEOUT, SERVICES), and `--env`
+ * loads a `.env` file first.
  */
 
-if ((process.env.SHARED_SECRET ?? "").trim() === "") {
-  console.error(
-    "SHARED_SECRET is not set: set it to the secret your API gateway sends in x-shared-secret " +
-      "(e.g. SHARED_SECRET=$(openssl rand -hex 32) npm start, or a line SHARED_SECRET=... in .env).",
-  );
-  process.exit(1);
+/**
+ * The transporter, from `TRANSPORTER`, for running the services on several nodes:
+ * - unset: a single node (no transporter);
+ * - `nats://host:4222[,nats://...]`: NATS, reconnecting for as long as the server is away;
+ * - `TCP`: the built-in TCP transporter with static peers only, from `TCP_URLS`
+ *   (`127.0.0.1:6001/node-1,127.0.0.1:6002/node-2`, this node's own `NODEID` among them for its
+ *   port). UDP discovery is off, so nothing is multicast off the machine;
+ * - anything else is handed to Moleculer as is (e.g. `redis://...`).
+ *
+ * moleculer-runner would replace this object with the raw `TRANSPORTER` string after loading the
+ * file (dropping the TCP options above), so the variable is consumed here.
+ */
+function transporterFromEnv(env: NodeJS.ProcessEnv): BrokerOptions["transporter"] {
+  const value = (env.TRANSPORTER ?? "").trim();
+  delete env.TRANSPORTER;
+  if (value === "") return null;
+  if (value.toUpperCase() === "TCP") {
+    const urls = (env.TCP_URLS ?? "")
+      .split(",")
+      .map((url) => url.trim())
+      .filter((url) => url !== "");
+    if (urls.length === 0) {
+      console.error(
+        "TRANSPORTER=TCP needs TCP_URLS, the nodes as host:port/nodeID separated by commas " +
+          "(e.g. TCP_URLS=127.0.0.1:6001/node-1,127.0.0.1:6002/node-2 NODEID=node-1): UDP discovery is off.",
+      );
+      process.exit(1);
+    }
+    return { type: "TCP", options: { udpDiscovery: false, urls: urls.join(","), useHostname: false } };
+  }
+  if (value.startsWith("nats://")) {
+    return { type: "NATS", options: { url: value, maxReconnectAttempts: -1, reconnectTimeWait: 1000 } };
+  }
+  // A URL Moleculer resolves itself; the typings list only the bare transporter names.
+  return value as BrokerOptions["transporter"];
 }
+
+const secretConfigured = (process.env.SHARED_SECRET ?? "").trim() !== "";
+
+/**
+ * Whether a local service has an action the middleware (mode "all") protects. Gateways
+ * (moleculer-web sets `metadata.$category: "gateway"`) only forward the header, so they need no secret.
+ */
+function runsProtectedActions(service: Service): boolean {
+  const schema = service.schema as ServiceSchema;
+  if (service.name.startsWith("$") || service.metadata?.$category === "gateway") return false;
+  return Object.values(schema.actions ?? {}).some((action) => {
+    const own = typeof action === "object" && action !== null ? action.sharedSecret : undefined;
+    return (own ?? schema.sharedSecret) !== false;
+  });
+}
+
+/**
+ * Only the nodes that run protected actions need `SHARED_SECRET`: refuse to start one without it
+ * (rather than answer 500 to every call), and let a gateway-only node (`SERVICES=services/api.service.ts`)
+ * start without it.
+ */
+const RequireSecretWhereProtected = {
+  name: "RequireSecretWhereProtected",
+  starting(broker: ServiceBroker) {
+    if (secretConfigured) return;
+    const needing = broker.services.filter(runsProtectedActions).map((service) => service.fullName);
+    if (needing.length === 0) return;
+    console.error(
+      `SHARED_SECRET is not set, and this node runs protected services (${needing.join(", ")}): set it to ` +
+        "the secret your API gateway sends in x-shared-secret (e.g. SHARED_SECRET=$(openssl rand -hex 32) " +
+        "npm start, or a line SHARED_SECRET=... in .env). Only a node running nothing but the gateway may omit it.",
+    );
+    process.exit(1);
+  },
+} as Middleware;
 
 const config: BrokerOptions = {
   namespace: "",
   nodeID: null,
   logger: { type: "Console", options: { formatter: "short" } },
   logLevel: "info",
-  transporter: null,
-  middlewares: [SharedSecretMiddleware()],
+  transporter: transporterFromEnv(process.env),
+  middlewares: [SharedSecretMiddleware(), RequireSecretWhereProtected],
 };
 
 export default config;
