@@ -40,30 +40,43 @@ export const MISCONFIGURED = -3;
 /**
  * Reads and verifies the header: the index of the accepted secret it matched, or {@link MISSING},
  * {@link INVALID}, {@link MISCONFIGURED}. Never throws: whatever a caller put in `ctx.meta`
- * (a Proxy included) ends as a refusal. On success the header is removed from `ctx.meta.headers`.
+ * (a Proxy included) ends as a refusal. The header is removed from `ctx.meta.headers` in any case.
  */
 export function verify(ctx: Context, options: ResolvedOptions): number {
   let set = options.store.current;
   if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
     set = options.store.prune();
   }
-  if (set === null) return MISCONFIGURED;
   try {
     const headers = (ctx.meta as { headers?: unknown }).headers;
-    const value =
-      headers !== null && typeof headers === "object"
-        ? (headers as Record<string, unknown>)[options.headerName]
-        : undefined;
+    if (headers === null || typeof headers !== "object") return set === null ? MISCONFIGURED : MISSING;
+    const value = (headers as Record<string, unknown>)[options.headerName];
+    // Whatever the outcome, the value has done its job here and must not travel on (nested calls,
+    // other nodes, response meta, traces).
+    if (value !== undefined) delete (headers as Record<string, unknown>)[options.headerName];
+    if (set === null) return MISCONFIGURED;
     if (value === undefined || value === null || value === "") return MISSING;
     if (typeof value !== "string") return INVALID;
     const matched = matchSecret(value, set.values);
-    if (matched < 0) return INVALID;
-    // Verified: the secret has done its job and must not travel on (nested calls, other nodes,
-    // response meta, traces).
-    delete (headers as Record<string, unknown>)[options.headerName];
-    return matched;
+    return matched < 0 ? INVALID : matched;
   } catch {
-    return INVALID;
+    return set === null ? MISCONFIGURED : INVALID;
+  }
+}
+
+/** Removes the header from a gateway call's meta without checking it (unprotected actions). */
+function strip(ctx: Context, headerName: string): void {
+  try {
+    const headers = (ctx.meta as { headers?: unknown }).headers;
+    if (
+      headers !== null &&
+      typeof headers === "object" &&
+      (headers as Record<string, unknown>)[headerName] !== undefined
+    ) {
+      delete (headers as Record<string, unknown>)[headerName];
+    }
+  } catch {
+    // odd meta from in-process code: nothing to strip
   }
 }
 
@@ -81,7 +94,9 @@ export function refusal(code: number): Error {
 }
 
 /**
- * Wraps an action handler with the check, or returns it unchanged when the action is not protected.
+ * Wraps an action handler with the check. An action that is not protected gets a pass-through that
+ * only removes the header from gateway calls (the gateway sends it on every request; it must not
+ * ride along into nested calls or back in response meta); other calls go straight to the handler.
  * The returned handler never throws synchronously: a refusal is a rejected promise.
  */
 export function guardAction(
@@ -91,7 +106,12 @@ export function guardAction(
   policy: CallerPolicy,
   telemetry: Telemetry,
 ): ActionHandler {
-  if (!isProtected(action, options.mode)) return handler;
+  if (!isProtected(action, options.mode)) {
+    return function sharedSecretStrip(this: Service, ctx: Context) {
+      if (policy.mustCheck(ctx.caller, options.gateways)) strip(ctx, options.headerName);
+      return handler.call(this, ctx);
+    } as ActionHandler;
+  }
   const actionName = String(action.name);
   const { rejectionLogLimit, rejectionLogInterval } = options;
 

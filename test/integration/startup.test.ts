@@ -13,6 +13,15 @@ describe("starting the reference app", () => {
     running.length = 0;
   });
 
+  it("refuses to start with both SHARED_SECRET and SHARED_SECRET_FILE, saying so in one line", async () => {
+    const app = startReferenceApp({ SHARED_SECRET: SECRET, SHARED_SECRET_FILE: "/run/secrets/x", PORT: "0" });
+    running.push(app);
+    expect(await app.exited).not.toBe(0);
+    expect(app.output().trim()).toBe(
+      "Shared secret: SHARED_SECRET and SHARED_SECRET_FILE are both set; use one of them (put every accepted secret in the file during a rotation).",
+    );
+  });
+
   it.each([
     ["unset", {}],
     ["empty", { SHARED_SECRET: "" }],
@@ -22,9 +31,15 @@ describe("starting the reference app", () => {
     running.push(app);
     const code = await app.exited;
     expect(code).not.toBe(0);
-    const lines = app.output().trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^SHARED_SECRET is not set: .*SHARED_SECRET=/);
+    const naming = app
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("SHARED_SECRET"));
+    expect(naming).toHaveLength(1);
+    expect(naming[0]).toMatch(
+      /^SHARED_SECRET is not set, and this node runs protected services .*SHARED_SECRET=/,
+    );
+    expect(app.output()).not.toContain("listening");
   });
 
   it("serves on PORT, logs at LOGLEVEL, and never logs the secret", async () => {

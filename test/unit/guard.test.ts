@@ -11,6 +11,12 @@ const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => caller != null
 const silent: Telemetry = { logger: console, count: () => undefined, rejected: () => undefined };
 
 describe("verify", () => {
+  it("removes a refused value from ctx.meta.headers too", () => {
+    const headers = { "x-shared-secret": "wrong" };
+    expect(verify(gatewayCall(headers), options)).toBe(INVALID);
+    expect(headers).toEqual({});
+  });
+
   it("accepts the secret and removes it from ctx.meta.headers", () => {
     const headers = { "x-shared-secret": SECRET, "x-other": "kept" };
     expect(verify(gatewayCall(headers), options)).toBe(0);
@@ -87,10 +93,27 @@ describe("refusal", () => {
 describe("guardAction", () => {
   const handler: ActionHandler = () => "ran";
 
-  it("returns the original handler for an action that is not protected", () => {
-    expect(guardAction(handler, { sharedSecret: false }, options, everyCallerChecked, silent)).toBe(handler);
+  it("passes calls to an unprotected action straight through, removing the header from gateway calls", () => {
+    const seen: unknown[] = [];
+    const record: ActionHandler = (ctx: Context) =>
+      seen.push({ ...(ctx.meta as { headers?: object }).headers });
     const optIn = resolveOptions({ secret: SECRET, mode: "opt-in" });
-    expect(guardAction(handler, {}, optIn, everyCallerChecked, silent)).toBe(handler);
+    for (const [action, opts] of [
+      [{ sharedSecret: false }, options],
+      [{}, optIn],
+    ] as const) {
+      const wrapped = guardAction(record, action, opts, everyCallerChecked, silent) as (
+        ctx: Context,
+      ) => unknown;
+      wrapped(gatewayCall({ "x-shared-secret": "anything", "x-other": "kept" }));
+      wrapped({ caller: null, meta: { headers: { "x-shared-secret": "in-process" } } } as unknown as Context);
+    }
+    expect(seen).toEqual([
+      { "x-other": "kept" },
+      { "x-shared-secret": "in-process" },
+      { "x-other": "kept" },
+      { "x-shared-secret": "in-process" },
+    ]);
   });
 
   it("rejects instead of throwing synchronously", () => {
