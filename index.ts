@@ -8,6 +8,11 @@ export { SharedSecretMiddleware } from "./middlewares/shared-secret.middleware";
 export { SharedSecretMixin } from "./mixins/shared-secret.mixin";
 export { forwardSecretHeader, type RootCallOptions } from "./lib/gateway";
 export {
+  sharedSecretHandler,
+  type SharedSecretHandlerOptions,
+  type SharedSecretRequestHandler,
+} from "./lib/express";
+export {
   DEFAULT_HEADER_NAME,
   PREVIOUS_SECRET_ENV,
   SECRET_ENV,

@@ -43,12 +43,25 @@ export const MISCONFIGURED = -3;
  * (a Proxy included) ends as a refusal. The header is removed from `ctx.meta.headers` in any case.
  */
 export function verify(ctx: Context, options: ResolvedOptions): number {
+  let headers: unknown;
+  try {
+    headers = (ctx.meta as { headers?: unknown }).headers;
+  } catch {
+    headers = undefined;
+  }
+  return verifyHeaders(headers, options);
+}
+
+/**
+ * {@link verify} for a headers object (`ctx.meta.headers`, or Node's `req.headers`): the index of the
+ * matched secret, or a refusal code. Never throws; removes the header in any case.
+ */
+export function verifyHeaders(headers: unknown, options: ResolvedOptions): number {
   let set = options.store.current;
   if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
     set = options.store.prune();
   }
   try {
-    const headers = (ctx.meta as { headers?: unknown }).headers;
     if (headers === null || typeof headers !== "object") return set === null ? MISCONFIGURED : MISSING;
     const value = (headers as Record<string, unknown>)[options.headerName];
     // Whatever the outcome, the value has done its job here and must not travel on (nested calls,

@@ -31,6 +31,44 @@ function printable(value: unknown): string {
     .replace(/[^\x20-\x7e]/g, "?");
 }
 
+/**
+ * A rate-limited `warn` for refusals: at most `limit` lines per `interval` ms, then one line saying
+ * how many more were refused. One window for all callers: bounded state, whatever they send.
+ * `what` must be built from safe parts only; `requestID` (client-controlled) is made printable here.
+ */
+export function createRejectionLog(
+  logger: Log,
+): (what: string, requestID: unknown, limit: number, interval: number) => void {
+  let windowEnd = 0;
+  let logged = 0;
+  let dropped = 0;
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    flushTimer = null;
+    if (dropped > 0) {
+      logger.warn(`Shared secret: ${dropped} more refused call(s) not logged in the last window (rate limit).`);
+    }
+    dropped = 0;
+  };
+  return function logRejection(what, requestID, limit, interval) {
+    const now = Date.now();
+    if (now >= windowEnd) {
+      windowEnd = now + interval;
+      logged = 0;
+    }
+    if (logged < limit) {
+      logged++;
+      logger.warn(`Shared secret: refused ${what}, request ${printable(requestID)}.`);
+      return;
+    }
+    dropped++;
+    if (flushTimer === null) {
+      flushTimer = setTimeout(flush, Math.max(windowEnd - now, 0));
+      flushTimer.unref();
+    }
+  };
+}
+
 const telemetries = new WeakMap<ServiceBroker, Telemetry>();
 
 function createTelemetry(broker: ServiceBroker): Telemetry {
@@ -48,20 +86,7 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
       }) as Counter | null);
   }
 
-  // One window for the whole broker: bounded state, whatever the callers send.
-  let windowEnd = 0;
-  let logged = 0;
-  let dropped = 0;
-  let flushTimer: NodeJS.Timeout | null = null;
-  const flush = () => {
-    flushTimer = null;
-    if (dropped > 0) {
-      logger.warn(
-        `Shared secret: ${dropped} more refused call(s) not logged in the last window (rate limit).`,
-      );
-    }
-    dropped = 0;
-  };
+  const rejected = createRejectionLog(logger);
 
   return {
     logger,
@@ -69,23 +94,7 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
       if (counter !== null) counter.increment({ outcome, secret, action });
     },
     rejected(ctx, action, outcome, limit, interval) {
-      const now = Date.now();
-      if (now >= windowEnd) {
-        windowEnd = now + interval;
-        logged = 0;
-      }
-      if (logged < limit) {
-        logged++;
-        logger.warn(
-          `Shared secret: refused call to '${action}' (${outcome}) from '${printable(ctx.caller)}', request ${printable(ctx.requestID)}.`,
-        );
-        return;
-      }
-      dropped++;
-      if (flushTimer === null) {
-        flushTimer = setTimeout(flush, Math.max(windowEnd - now, 0));
-        flushTimer.unref();
-      }
+      rejected(`call to '${action}' (${outcome}) from '${printable(ctx.caller)}'`, ctx.requestID, limit, interval);
     },
   };
 }

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { MISCONFIGURED, MISSING, refusal, verifyHeaders } from "./guard";
+import { resolveOptions, type SharedSecretOptions } from "./options";
+import type { Log } from "./secrets";
+import { createRejectionLog } from "./telemetry";
+
+/** Options of {@link sharedSecretHandler}: the secret sources and header of the Moleculer middleware. */
+export interface SharedSecretHandlerOptions
+  extends Pick<
+    SharedSecretOptions,
+    | "secret"
+    | "secretFile"
+    | "refreshInterval"
+    | "providerTimeout"
+    | "headerName"
+    | "rejectionLogLimit"
+    | "rejectionLogInterval"
+  > {
+  /**
+   * Where refusals (rate-limited), misconfigurations and expiries are logged; `false` for nowhere.
+   * @defaultValue `console`
+   */
+  logger?: Log | false;
+}
+
+/** A connect-style middleware, `(req, res, next)`, as Express, Connect or Polka call it. */
+export interface SharedSecretRequestHandler {
+  (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
+  /** Resolves once the secrets are loaded (a provider's first answer); requests before get 500. */
+  readonly ready: Promise<void>;
+  /** Stops re-reading the secret file or calling the provider. */
+  close(): void;
+}
+
+const silent: Log = { info() {}, warn() {}, error() {} };
+
+/**
+ * The same check as the Moleculer middleware, for Express and other connect-style servers, without
+ * depending on them: same options (secret sources, rotation, expiry), same answers (401 `No secret
+ * provided` / `Invalid secret`, 500 `Server configuration error`) and the same JSON body as
+ * moleculer-web. The header is removed from `req.headers` once read.
+ *
+ * @param options - validated once, here; a bad one throws a `TypeError` naming it.
+ * @example
+ * ```ts
+ * const app = express();
+ * app.get("/protected", sharedSecretHandler(), (req, res) => res.json({ message: "Access granted" }));
+ * ```
+ */
+export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): SharedSecretRequestHandler {
+  const { logger = console, ...rest } = options;
+  const resolved = resolveOptions(rest);
+  const log = logger === false ? silent : logger;
+  const logRejection = createRejectionLog(log);
+  const { rejectionLogLimit, rejectionLogInterval } = resolved;
+
+  const handler = function sharedSecretHandler(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) {
+    const code = verifyHeaders(req.headers, resolved);
+    if (code >= 0) return next();
+    const err = refusal(code) as Error & { code: number; type: string };
+    // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
+    // client may have put a secret in its query string.
+    if (code !== MISCONFIGURED) {
+      const what = `${req.method ?? "?"} request (${code === MISSING ? "missing" : "invalid"})`;
+      logRejection(what, req.headers["x-request-id"], rejectionLogLimit, rejectionLogInterval);
+    }
+    const body = JSON.stringify({ name: err.name, message: err.message, code: err.code, type: err.type });
+    res.statusCode = err.code;
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.end(body);
+  } as SharedSecretRequestHandler;
+
+  const ready = resolved.store.start(log);
+  return Object.assign(handler, { ready, close: () => resolved.store.stop() });
+}
