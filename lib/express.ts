@@ -5,17 +5,16 @@ import type { Log } from "./secrets";
 import { createRejectionLog } from "./telemetry";
 
 /** Options of {@link sharedSecretHandler}: the secret sources and header of the Moleculer middleware. */
-export interface SharedSecretHandlerOptions
-  extends Pick<
-    SharedSecretOptions,
-    | "secret"
-    | "secretFile"
-    | "refreshInterval"
-    | "providerTimeout"
-    | "headerName"
-    | "rejectionLogLimit"
-    | "rejectionLogInterval"
-  > {
+export interface SharedSecretHandlerOptions extends Pick<
+  SharedSecretOptions,
+  | "secret"
+  | "secretFile"
+  | "refreshInterval"
+  | "providerTimeout"
+  | "headerName"
+  | "rejectionLogLimit"
+  | "rejectionLogInterval"
+> {
   /**
    * Where refusals (rate-limited), misconfigurations and expiries are logged; `false` for nowhere.
    * @defaultValue `console`
@@ -54,7 +53,11 @@ export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): S
   const logRejection = createRejectionLog(log);
   const { rejectionLogLimit, rejectionLogInterval } = resolved;
 
-  const handler = function sharedSecretHandler(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) {
+  const handler = function sharedSecretHandler(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+  ) {
     const code = verifyHeaders(req.headers, resolved);
     if (code >= 0) return next();
     const err = refusal(code) as Error & { code: number; type: string };

@@ -27,11 +27,20 @@ export function forwardSecretHeader(
   }
   const name = headerName.toLowerCase();
 
-  return function forwardSharedSecretHeader(options, req) {
+  const forwarder = function forwardSharedSecretHeader(options: RootCallOptions, req: IncomingMessage) {
     const value = req.headers[name];
     if (value === undefined) return;
     const meta = options.meta ?? {};
     meta.headers = { ...meta.headers, [name]: value };
     options.meta = meta;
   };
+  forwarders.set(forwarder, name);
+  return forwarder;
+}
+
+const forwarders = new WeakMap<object, string>();
+
+/** The header a `rootCallOptions` value forwards, when it is a {@link forwardSecretHeader} function. */
+export function forwardedHeader(rootCallOptions: unknown): string | undefined {
+  return typeof rootCallOptions === "function" ? forwarders.get(rootCallOptions) : undefined;
 }

@@ -46,7 +46,9 @@ export function createRejectionLog(
   const flush = () => {
     flushTimer = null;
     if (dropped > 0) {
-      logger.warn(`Shared secret: ${dropped} more refused call(s) not logged in the last window (rate limit).`);
+      logger.warn(
+        `Shared secret: ${dropped} more refused call(s) not logged in the last window (rate limit).`,
+      );
     }
     dropped = 0;
   };
@@ -94,7 +96,12 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
       if (counter !== null) counter.increment({ outcome, secret, action });
     },
     rejected(ctx, action, outcome, limit, interval) {
-      rejected(`call to '${action}' (${outcome}) from '${printable(ctx.caller)}'`, ctx.requestID, limit, interval);
+      rejected(
+        `call to '${action}' (${outcome}) from '${printable(ctx.caller)}'`,
+        ctx.requestID,
+        limit,
+        interval,
+      );
     },
   };
 }

@@ -1,8 +1,10 @@
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { guardAction, type GuardedActionDef } from "../lib/guard";
+import { forwardedHeader } from "../lib/gateway";
 import { protectedByMixin } from "../lib/layer";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
 import { callerPolicyFor } from "../lib/policy";
+import type { Log } from "../lib/secrets";
 import { telemetryFor } from "../lib/telemetry";
 
 /**
@@ -51,10 +53,30 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
       } as Middleware);
     },
     started(broker: ServiceBroker) {
-      return resolved.store.start(telemetryFor(broker).logger);
+      const { logger } = telemetryFor(broker);
+      warnAboutGatewaysThatDoNotForward(broker, resolved.headerName, logger);
+      return resolved.store.start(logger);
     },
     async stopped() {
       resolved.store.stop();
     },
   } as Middleware;
+}
+
+/**
+ * A gateway on this node that does not forward the header makes every protected call through it a
+ * 401: say so once, at start-up, with the fix. (Routes that copy the header themselves, in
+ * `onBeforeCall`, are fine: the warning says so.)
+ */
+function warnAboutGatewaysThatDoNotForward(broker: ServiceBroker, headerName: string, logger: Log): void {
+  for (const service of broker.services) {
+    const settings = (service.settings ?? {}) as { routes?: unknown; rootCallOptions?: unknown };
+    const gateway = service.metadata?.$category === "gateway" || Array.isArray(settings.routes);
+    if (!gateway || forwardedHeader(settings.rootCallOptions) === headerName) continue;
+    logger.warn(
+      `Shared secret: gateway '${service.fullName}' does not forward ${headerName} ` +
+        "(set settings.rootCallOptions: forwardSecretHeader()); its calls to protected actions are " +
+        "refused with 401 unless its routes copy the header into ctx.meta.headers themselves.",
+    );
+  }
 }

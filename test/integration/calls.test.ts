@@ -167,6 +167,14 @@ describe("which calls must carry the secret", () => {
     expect(runs).toEqual({});
   });
 
+  it("warns once at start-up about the gateway that forwards no headers, with the fix", () => {
+    const lines = app.logger.lines.filter((l) => l.includes("does not forward"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^warn .*gateway 'bare' does not forward x-shared-secret .*forwardSecretHeader\(\)/,
+    );
+  });
+
   it("keeps moleculer-web's own private api.rest action working on every request", async () => {
     // api.rest runs before routing; a guard that checked it would refuse even this request.
     expect((await app.get("/protected", OK)).status).toBe(200);

@@ -51,14 +51,21 @@ export function requestLoop(base: string, probes: readonly Probe[], maxRequests:
       }
     },
     /**
-     * Resolves once the last `count` answers are all normal (200 with the secret, 401 without),
-     * i.e. service has resumed; a bound, not a speed check.
+     * Resolves once the last `count` answers to every probe are normal (200 with the secret, 401
+     * without), i.e. service has resumed; a bound, not a speed check.
      */
     async settled(count: number, timeoutMs: number): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const last = [...outcomes].sort((a, b) => a.at - b.at).slice(-count);
-        if (last.length === count && last.every((o) => o.status === (o.withSecret ? 200 : 401))) return;
+        // Per probe (one worker each), so a worker stuck on a slow request cannot be outrun by the others.
+        const byProbe = probes.map((p) =>
+          outcomes
+            .filter((o) => o.path === p.path && o.withSecret === "x-shared-secret" in p.headers)
+            .sort((a, b) => a.at - b.at)
+            .slice(-count),
+        );
+        const normal = (o: Outcome) => o.status === (o.withSecret ? 200 : 401);
+        if (byProbe.every((last) => last.length === count && last.every(normal))) return;
         if (Date.now() > deadline || stopped)
           throw new Error(`service did not settle within ${timeoutMs} ms`);
         await new Promise((resume) => setTimeout(resume, 100));

@@ -11,8 +11,8 @@ export interface Proc {
   readonly child: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
-  /** Resolves once the output matches `pattern` (counting from the start); rejects on exit or timeout. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves once the output from `fromOffset` on (default: all) matches `pattern`; rejects on exit or timeout. */
+  waitFor(pattern: RegExp, timeoutMs?: number, fromOffset?: number): Promise<void>;
   /** Resolves with the exit code (or signal name) once the process has ended. */
   readonly exited: Promise<number | string>;
   /** Signals the whole process group (npm, sh, tsx and node) and waits for the leader to end. */
@@ -72,14 +72,14 @@ export function spawnProcess(
     child,
     exited,
     output: () => out,
-    waitFor(pattern, timeoutMs = 20000) {
+    waitFor(pattern, timeoutMs = 20000, fromOffset = 0) {
       return new Promise<void>((done, fail) => {
         const timer = setTimeout(
           () => finish(new Error(`${name}: no ${pattern} after ${timeoutMs} ms`)),
           timeoutMs,
         );
         const check = () => {
-          if (pattern.test(out)) finish();
+          if (pattern.test(out.slice(fromOffset))) finish();
           else if (ended) finish(new Error(`${name} exited before ${pattern}`));
         };
         function finish(err?: Error) {
