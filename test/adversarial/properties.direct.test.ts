@@ -1,0 +1,162 @@
+import fc from "fast-check";
+import { ServiceBroker, type ActionHandler, type Context } from "moleculer";
+import { SharedSecretMiddleware } from "../../index";
+import { matchSecret } from "../../lib/compare";
+import { guardAction, INVALID, MISSING, refusal, verify } from "../../lib/guard";
+import { resolveOptions } from "../../lib/options";
+import type { CallerPolicy } from "../../lib/policy";
+import type { Telemetry } from "../../lib/telemetry";
+import { CaptureLogger } from "../helpers/capture-logger";
+import { codeHeaderObjects, disguisedSecret, nearMisses, params, SECRET, SECRETS } from "./support/fuzz";
+
+const HEADER = "x-shared-secret";
+const options = resolveOptions({ secret: [...SECRETS] });
+const gatewayPolicy: CallerPolicy = { mustCheck: (caller) => caller != null };
+const silent: Telemetry = { logger: console, count: () => undefined, rejected: () => undefined };
+const gatewayCall = (headers: unknown) => ({ caller: "api", meta: { headers } }) as unknown as Context;
+
+describe("matchSecret, for any value that is not an accepted secret", () => {
+  it("finds no match in near misses of the secrets (prefixes, edits, case, white space, repeats)", () => {
+    fc.assert(
+      fc.property(nearMisses(false), (value) => matchSecret(value, SECRETS) === -1),
+      params(2000),
+    );
+  });
+
+  it("finds no match in arbitrary strings of any code units", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 200 }),
+        (value) => matchSecret(value, SECRETS) === -1,
+      ),
+      params(2000),
+    );
+  });
+
+  it("finds no match in characters above U+00FF whose low bytes spell a secret", () => {
+    fc.assert(
+      fc.property(disguisedSecret(), (value) => {
+        expect(Buffer.from(value, "latin1").toString("latin1")).toMatch(/^adv-secret-/);
+        return matchSecret(value, SECRETS) === -1;
+      }),
+      params(1000),
+    );
+  });
+
+  it("finds exactly the index of an accepted secret, whatever the order of the list", () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray([...SECRETS, "other-secret-000000000000"], { minLength: 1 }),
+        (list) => {
+          for (const [i, s] of list.entries()) expect(matchSecret(s, list)).toBe(i);
+        },
+      ),
+      params(200),
+    );
+  });
+});
+
+describe("verify, for headers handed in by code", () => {
+  it("refuses every near miss with a 401 and leaves no trace of it in the error", () => {
+    fc.assert(
+      fc.property(nearMisses(false), (value) => {
+        const code = verify(gatewayCall({ [HEADER]: value }), options);
+        expect([MISSING, INVALID]).toContain(code);
+        const error = refusal(code);
+        expect(error).toMatchObject({ code: 401 });
+        if (value.length > 3) expect(JSON.stringify(error) + error.message).not.toContain(value);
+      }),
+      params(1000),
+    );
+  });
+
+  it("never accepts a value that is not one of the secrets as a string, and never throws", () => {
+    fc.assert(
+      fc.property(codeHeaderObjects(HEADER), (headers) => {
+        let code = 0;
+        expect(() => (code = verify(gatewayCall(headers), options))).not.toThrow();
+        expect([MISSING, INVALID]).toContain(code);
+        expect(refusal(code)).toMatchObject({
+          code: 401,
+          type: expect.stringMatching(/^ERR_(NO|INVALID)_SECRET$/),
+        });
+      }),
+      params(1000),
+    );
+  });
+});
+
+describe("guardAction, for any header a gateway call carries", () => {
+  it("never runs the handler and always rejects (never throws synchronously) with a 401", async () => {
+    await fc.assert(
+      fc.asyncProperty(codeHeaderObjects(HEADER), async (headers) => {
+        let ran = 0;
+        const handler: ActionHandler = () => ++ran;
+        const guarded = guardAction(handler, {}, options, gatewayPolicy, silent) as (ctx: Context) => unknown;
+        let result: unknown;
+        expect(() => (result = guarded(gatewayCall(headers)))).not.toThrow();
+        expect(result).toBeInstanceOf(Promise);
+        await expect(result).rejects.toMatchObject({ code: 401 });
+        expect(ran).toBe(0);
+      }),
+      params(500),
+    );
+  });
+});
+
+describe("a real broker, for values in-process code hands in as the gateway", () => {
+  const logger = new CaptureLogger({ level: "trace" });
+  const broker = new ServiceBroker({
+    nodeID: `adv-direct-${process.pid}`,
+    transporter: null,
+    logger,
+    logLevel: "trace",
+    cacher: "Memory",
+    middlewares: [SharedSecretMiddleware({ secret: [...SECRETS] })],
+  });
+  let runs = 0;
+  beforeAll(async () => {
+    broker.createService({ name: "api", settings: { routes: [] }, actions: {} });
+    broker.createService({
+      name: "vault",
+      actions: {
+        open: {
+          cache: true,
+          params: { id: { type: "number", optional: true } },
+          handler: () => ++runs,
+        },
+      },
+    });
+    await broker.start();
+  });
+  afterAll(() => broker.stop());
+
+  it("answers 401 (never a pass, never a 500) whatever ctx.meta.headers holds", async () => {
+    await fc.assert(
+      fc.asyncProperty(codeHeaderObjects(HEADER), fc.boolean(), async (headers, badParams) => {
+        const before = runs;
+        const call = broker.call("vault.open", badParams ? { id: "not-a-number" } : {}, {
+          caller: "api",
+          meta: { headers },
+        } as never);
+        const error = await call.then(
+          () => null,
+          (err: { code?: unknown }) => err,
+        );
+        expect(error).toMatchObject({ code: 401 });
+        expect(runs).toBe(before);
+      }),
+      params(300),
+    );
+  });
+
+  it("still serves the same call with the secret (the property above is not vacuous)", async () => {
+    const res = await broker.call(
+      "vault.open",
+      {},
+      { caller: "api", meta: { headers: { [HEADER]: SECRET } } },
+    );
+    expect(res).toBe(runs);
+    expect(runs).toBeGreaterThan(0);
+  });
+});

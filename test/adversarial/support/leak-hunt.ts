@@ -1,0 +1,190 @@
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { rawRequest } from "../../helpers/http";
+import { freePort, ROOT } from "../../helpers/process";
+
+/** The secret the hunted app accepts; every form of it, and of each presented value, is hunted. */
+export const HUNT_SECRET = "hunt-secret-51e0c7a2b9d4f6e8a3c1b5d7f9e2a4c6";
+
+/** Wrong values a client or a careless operator could present; each distinctive enough to search for. */
+export const WRONG_VALUES = [
+  "presented-but-wrong-7c1e9a0b3d5f",
+  HUNT_SECRET.slice(0, -1),
+  HUNT_SECRET.slice(1),
+  HUNT_SECRET + "0",
+  HUNT_SECRET.toUpperCase(),
+  HUNT_SECRET.slice(0, 10) + "\t" + HUNT_SECRET.slice(10),
+  "old-rotated-secret-3b5d7f9e1a2c4e6b",
+];
+
+/**
+ * Forms a value could take in a log line, a span or a body: plain, JSON-escaped, base64 (at the
+ * three alignments it can have inside a larger blob, so an embedded value is found too), base64url,
+ * URL-encoded, hex in both cases, and latin1-as-UTF-8 mojibake. Leading and trailing characters that
+ * depend on the neighbours are trimmed from the base64 forms.
+ */
+export function encodings(value: string): string[] {
+  const forms = new Set<string>([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
+  forms.add(Buffer.from(value).toString("hex"));
+  forms.add(Buffer.from(value).toString("hex").toUpperCase());
+  forms.add(Buffer.from(Buffer.from(value, "latin1").toString("utf8")).toString());
+  for (let pad = 0; pad < 3; pad++) {
+    for (const kind of ["base64", "base64url"] as const) {
+      const encoded = Buffer.concat([Buffer.alloc(pad), Buffer.from(value)]).toString(kind);
+      const start = Math.ceil((pad * 4) / 3) + 1;
+      forms.add(encoded.slice(start, encoded.length - 4));
+    }
+  }
+  return [...forms].filter((form) => form.length >= 8);
+}
+
+/** First form of any of `values` found in `text`, or undefined. */
+export function findLeak(
+  text: string,
+  values: readonly string[],
+): { value: string; form: string; at: string } | undefined {
+  for (const value of values) {
+    for (const form of encodings(value)) {
+      const index = text.indexOf(form);
+      if (index >= 0)
+        return { value, form, at: text.slice(Math.max(0, index - 300), index + form.length + 100) };
+    }
+  }
+  return undefined;
+}
+
+export interface HuntResult {
+  /** Everything the app printed, stdout and stderr. */
+  output: string;
+  /** Every byte of every response, as latin1. */
+  responses: string[];
+}
+
+const request = (headers: string[], target = "/protected", version = "HTTP/1.1") =>
+  [`GET ${target} ${version}`, "Host: 127.0.0.1", "Connection: close", ...headers, "", ""].join("\r\n");
+
+/** Valid, invalid and malformed requests, as raw bytes, to the protected route, the open one and none. */
+function attacks(): (string | Buffer)[] {
+  const list: (string | Buffer)[] = [];
+  for (const target of ["/protected?q=1", "/health", "/no-such-route", "/protected/"]) {
+    list.push(request([`x-shared-secret: ${HUNT_SECRET}`], target));
+    for (const wrong of WRONG_VALUES) list.push(request([`x-shared-secret: ${wrong}`], target));
+    list.push(request([], target));
+  }
+  list.push(
+    request([`X-Shared-Secret: ${HUNT_SECRET}`], "/protected", "HTTP/1.0"),
+    request([`x-shared-secret: ${WRONG_VALUES[0]}`, `x-shared-secret: ${HUNT_SECRET}`]),
+    request([`x-shared-secret: ${HUNT_SECRET}\x01`]),
+    request([`x-shared-secret: ${WRONG_VALUES[0]}\x7f`]),
+    request([`x-shared-secret: ${HUNT_SECRET}`, `x-pad: ${"p".repeat(20000)}`]),
+    request([`x-shared-secret: ${WRONG_VALUES[0]}${"w".repeat(20000)}`]),
+    Buffer.concat([
+      Buffer.from("GET /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-shared-secret: "),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from(WRONG_VALUES[0] + "\r\n\r\n"),
+    ]),
+    `GET /protected HTTP/1.1\r\nHost: x\r\nx-shared-secret: ${HUNT_SECRET}\r\n\r\n` +
+      `GET /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-shared-secret: ${WRONG_VALUES[0]}\r\n\r\n`,
+    `POST /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `x-shared-secret: ${WRONG_VALUES[0]}\r\nContent-Length: 9\r\n\r\n{"a":1,}x`,
+  );
+  return list;
+}
+
+/**
+ * Runs the reference app (`services/protected`, `services/health`, the `api` gateway) under the loud
+ * configuration, sends every attack, waits for the metrics reporter to print at least once, stops the
+ * app and returns all it printed and all it answered.
+ */
+export async function huntLeaks(env: Record<string, string> = {}): Promise<HuntResult> {
+  const port = await freePort();
+  const support = path.join(ROOT, "test/adversarial/support");
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+      path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"),
+      "--config",
+      path.join(support, "loud.config.ts"),
+      path.join(ROOT, "services/protected.service.ts"),
+      path.join(ROOT, "services/health.service.ts"),
+      path.join(support, "loud-api.service.ts"),
+      path.join(support, "span-sink.service.ts"),
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", SHARED_SECRET: HUNT_SECRET, PORT: String(port), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout.on("data", (c: Buffer) => (output += c.toString("latin1")));
+  child.stderr.on("data", (c: Buffer) => (output += c.toString("latin1")));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const until = async (test: () => boolean, what: string) => {
+    for (let i = 0; i < 400 && !test(); i++) {
+      if (child.exitCode !== null) throw new Error(`app exited before ${what}:\n${output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!test()) throw new Error(`app never showed ${what}:\n${output.slice(-3000)}`);
+  };
+
+  const responses: string[] = [];
+  try {
+    await until(() => output.includes(`listening on http://127.0.0.1:${port}`), "listening");
+    for (const bytes of attacks())
+      responses.push(await rawRequest(port, bytes).catch((e: Error) => `error ${e.message}`));
+    // Let the metrics reporter print what it gathered about these requests, then the exporters flush.
+    const printed = (output.match(/METRICS END/g) ?? []).length;
+    await until(() => (output.match(/METRICS END/g) ?? []).length >= printed + 2, "a metrics report");
+  } finally {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+  return { output, responses };
+}
+
+/**
+ * The leak hunt as a jest block: runs the reference app loud (see loud.config.ts) with `env`, then
+ * checks that no accepted secret and no presented value shows, in any encoding, in anything it
+ * printed or answered.
+ */
+export function describeLeakHunt(title: string, env: Record<string, string>): void {
+  describe(title, () => {
+    let hunt: HuntResult;
+    beforeAll(async () => {
+      hunt = await huntLeaks(env);
+    }, 60000);
+
+    it("prints debug logs, spans (console and exported), metrics, request params and 4xx errors with stacks (the hunt is not vacuous)", () => {
+      const expected = [
+        /DEBUG /,
+        /Span 'GET \/protected\?q=1' is finished/,
+        /exported spans \[\{.*"name":"GET \/protected/,
+        /METRICS END/,
+        /Params: \{ q: '1' \}/,
+        /Request error! SharedSecretError : Invalid secret \n SharedSecretError: Invalid secret\n\s+at /,
+        /Calling '.*' with params/,
+      ];
+      expect(expected.filter((pattern) => !pattern.test(hunt.output))).toEqual([]);
+    });
+
+    it("answers every kind of request (200, 400, 401, 404, 431)", () => {
+      const statuses = new Set(
+        hunt.responses.flatMap((r) => [...r.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => m[1])),
+      );
+      expect([...statuses].sort()).toEqual(["200", "400", "401", "404", "431"]);
+    });
+
+    it("prints neither the secret nor any presented value, in any encoding", () => {
+      const leak = findLeak(hunt.output, [HUNT_SECRET, ...WRONG_VALUES]);
+      expect(leak).toBeUndefined();
+    });
+
+    it("answers neither the secret nor any presented value, in any encoding", () => {
+      expect(findLeak(hunt.responses.join("\n"), [HUNT_SECRET, ...WRONG_VALUES])).toBeUndefined();
+    });
+  });
+}
