@@ -59,6 +59,7 @@ export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): S
     next: (err?: unknown) => void,
   ) {
     const code = verifyHeaders(req.headers, resolved);
+    delete req.headers[resolved.headerName]; // read: nothing after this handler needs to see it
     if (code >= 0) return next();
     const err = refusal(code) as Error & { code: number; type: string };
     // A misconfiguration is logged once by the store, not per request. The URL is never logged: a

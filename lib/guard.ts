@@ -8,6 +8,7 @@ import {
 } from "./errors";
 import type { ResolvedOptions } from "./options";
 import type { CallerPolicy } from "./policy";
+import { dropFrom, headersHolding } from "./scrub";
 import type { CheckOutcome, Telemetry } from "./telemetry";
 
 /** The parts of an action definition the guard reads at wrap time. */
@@ -40,56 +41,39 @@ export const MISCONFIGURED = -3;
 /**
  * Reads and verifies the header: the index of the accepted secret it matched, or {@link MISSING},
  * {@link INVALID}, {@link MISCONFIGURED}. Never throws: whatever a caller put in `ctx.meta`
- * (a Proxy included) ends as a refusal. The header is removed from `ctx.meta.headers` in any case.
+ * (a Proxy included) ends as a refusal. Whatever the outcome, the header has done its job here and
+ * must not travel on (nested calls, other nodes, response meta, traces): `ctx` gets its own copy of
+ * the headers without it.
  */
 export function verify(ctx: Context, options: ResolvedOptions): number {
-  let headers: unknown;
-  try {
-    headers = (ctx.meta as { headers?: unknown }).headers;
-  } catch {
-    headers = undefined;
+  const headers = headersHolding(ctx, options.headerName);
+  if (headers !== undefined) {
+    const code = verifyHeaders(headers, options);
+    dropFrom(ctx, headers, options.headerName);
+    return code;
   }
-  return verifyHeaders(headers, options);
+  return verifyHeaders(undefined, options);
 }
 
 /**
- * {@link verify} for a headers object (`ctx.meta.headers`, or Node's `req.headers`): the index of the
- * matched secret, or a refusal code. Never throws; removes the header in any case.
+ * {@link verify} for a headers object (`ctx.meta.headers`, or Node's `req.headers`), which it does
+ * not change: the index of the matched secret, or a refusal code. Never throws.
  */
 export function verifyHeaders(headers: unknown, options: ResolvedOptions): number {
   let set = options.store.current;
   if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
     set = options.store.prune();
   }
+  if (set === null) return MISCONFIGURED;
   try {
-    if (headers === null || typeof headers !== "object") return set === null ? MISCONFIGURED : MISSING;
+    if (headers === null || typeof headers !== "object") return MISSING;
     const value = (headers as Record<string, unknown>)[options.headerName];
-    // Whatever the outcome, the value has done its job here and must not travel on (nested calls,
-    // other nodes, response meta, traces).
-    if (value !== undefined) delete (headers as Record<string, unknown>)[options.headerName];
-    if (set === null) return MISCONFIGURED;
     if (value === undefined || value === null || value === "") return MISSING;
     if (typeof value !== "string") return INVALID;
     const matched = matchSecret(value, set.values);
     return matched < 0 ? INVALID : matched;
   } catch {
-    return set === null ? MISCONFIGURED : INVALID;
-  }
-}
-
-/** Removes the header from a gateway call's meta without checking it (unprotected actions). */
-function strip(ctx: Context, headerName: string): void {
-  try {
-    const headers = (ctx.meta as { headers?: unknown }).headers;
-    if (
-      headers !== null &&
-      typeof headers === "object" &&
-      (headers as Record<string, unknown>)[headerName] !== undefined
-    ) {
-      delete (headers as Record<string, unknown>)[headerName];
-    }
-  } catch {
-    // odd meta from in-process code: nothing to strip
+    return INVALID;
   }
 }
 
@@ -108,8 +92,8 @@ export function refusal(code: number): Error {
 
 /**
  * Wraps an action handler with the check. An action that is not protected gets a pass-through that
- * only removes the header from gateway calls (the gateway sends it on every request; it must not
- * ride along into nested calls or back in response meta); other calls go straight to the handler.
+ * only takes the header out of gateway calls' meta (the gateway sends it on every request; it must
+ * not ride along into nested calls, spans or response meta); other calls go straight to the handler.
  * The returned handler never throws synchronously: a refusal is a rejected promise.
  */
 export function guardAction(
@@ -121,7 +105,10 @@ export function guardAction(
 ): ActionHandler {
   if (!isProtected(action, options.mode)) {
     return function sharedSecretStrip(this: Service, ctx: Context) {
-      if (policy.mustCheck(ctx.caller, options.gateways)) strip(ctx, options.headerName);
+      if (policy.mustCheck(ctx.caller, options.gateways)) {
+        const headers = headersHolding(ctx, options.headerName);
+        if (headers !== undefined) dropFrom(ctx, headers, options.headerName);
+      }
       return handler.call(this, ctx);
     } as ActionHandler;
   }

@@ -13,14 +13,15 @@ export interface CallerPolicy {
   mustCheck(caller: string | null | undefined, gateways: ReadonlySet<string>): boolean;
 }
 
-interface RegistryService {
+/** A service as the registry (or a local `Service`) shows it: what gateway detection reads. */
+export interface RegistryService {
   fullName: string;
   settings?: { routes?: unknown } | null;
   metadata?: { $category?: unknown } | null;
 }
 
 /** A moleculer-web service, as any node sees it in the registry (settings and metadata are published). */
-function looksLikeGateway(service: RegistryService): boolean {
+export function looksLikeGateway(service: RegistryService): boolean {
   return service.metadata?.$category === "gateway" || Array.isArray(service.settings?.routes);
 }
 

@@ -3,7 +3,8 @@ import { guardAction, type GuardedActionDef } from "../lib/guard";
 import { forwardedHeader } from "../lib/gateway";
 import { protectedByMixin } from "../lib/layer";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
-import { callerPolicyFor } from "../lib/policy";
+import { callerPolicyFor, looksLikeGateway, type RegistryService } from "../lib/policy";
+import { hideHeader, keepCallerHeaders, restoreHeader } from "../lib/scrub";
 import type { Log } from "../lib/secrets";
 import { telemetryFor } from "../lib/telemetry";
 
@@ -30,14 +31,25 @@ import { telemetryFor } from "../lib/telemetry";
 export function SharedSecretMiddleware(options?: SharedSecretOptions): Middleware {
   const resolved = resolveOptions(options);
   const outerInstalled = new WeakSet<ServiceBroker>();
+  // A gateway's own actions (moleculer-web's `api.rest`) get the forwarded header in their meta
+  // before anything checks it: it is hidden from the middlewares around them (tracing's span tags,
+  // action loggers) and given back to the handler, which routes the call that is checked.
+  const gatewayOwn = (action: GuardedActionDef) => {
+    const service = action.service as unknown as RegistryService | null | undefined;
+    return service != null && (looksLikeGateway(service) || resolved.gateways.has(service.fullName));
+  };
 
   return {
     name: "SharedSecret",
     // Only Moleculer's own services (`$node`) are wrapped before `created` runs; they have no
     // cacher, so the innermost position is safe for them. Everything later gets the outer check.
     localAction(this: ServiceBroker, handler: ActionHandler, action: GuardedActionDef) {
-      if (outerInstalled.has(this)) return handler;
+      if (outerInstalled.has(this)) return gatewayOwn(action) ? restoreHeader(handler) : handler;
       return guardAction(handler, action, resolved, callerPolicyFor(this), telemetryFor(this));
+    },
+    // A call from a context that carries the header (the gateway's) keeps it for the next call.
+    call(next: Parameters<typeof keepCallerHeaders>[0]) {
+      return keepCallerHeaders(next, resolved.headerName);
     },
     created(broker: ServiceBroker) {
       outerInstalled.add(broker);
@@ -48,7 +60,8 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
         name: "SharedSecretGuard",
         localAction(handler: ActionHandler, action: GuardedActionDef) {
           if (action.service != null && protectedByMixin(action.service)) return handler;
-          return guardAction(handler, action, resolved, policy, telemetry);
+          const inner = gatewayOwn(action) ? hideHeader(handler, resolved.headerName) : handler;
+          return guardAction(inner, action, resolved, policy, telemetry);
         },
       } as Middleware);
     },
@@ -60,7 +73,8 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     async stopped() {
       resolved.store.stop();
     },
-  } as Middleware;
+    // Moleculer's typings get the `call` hook's type wrong: it returns the wrapped call function.
+  } as unknown as Middleware;
 }
 
 /**
