@@ -115,23 +115,24 @@ export async function callRows({ rounds, callsPerRound }: CallSettings): Promise
         spread: `${perSecond(s.q1)} – ${perSecond(s.q3)}`,
       });
     }
-    const targets: [string, string, number][] = [
+    // c' has no target of its own: it shows what a rope costs the check (V8 flattens it on first
+    // read); headers from Node's HTTP parser are flat, as in c.
+    const ratios: [string, string, number | undefined][] = [
       ["b1: middleware, unprotected action", "b1/a", 0.98],
       ["b2: middleware, internal call (no caller)", "b2/a", 0.98],
       ["c: middleware, gateway call, valid secret", "c/a", 0.8],
-      ["c': as c, header joined from two halves", "c'/a", 0.8],
+      ["c': as c, header joined from two halves", "c'/a", undefined],
     ];
-    for (const [name, label, min] of targets) {
+    for (const [name, label, min] of ratios) {
       // Throughput ratio within each round: time of a / time of the variant.
-      const perRound = (times.get(name) as number[]).map((ns, i) => base[i] / ns);
-      const s = summarize(perRound);
+      const s = summarize((times.get(name) as number[]).map((ns, i) => base[i] / ns));
       rows.push({
         section: "2",
         figure: `${label} (throughput ratio)`,
         value: ratio(s.median),
         spread: ratioSpread(s),
-        target: `≥ ${min.toFixed(2)}`,
-        pass: s.median >= min,
+        target: min === undefined ? undefined : `≥ ${min.toFixed(2)}`,
+        pass: min === undefined ? undefined : s.median >= min,
       });
     }
     return rows;

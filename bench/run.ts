@@ -24,9 +24,9 @@ const settings = quick
       leak: { samples: 3000, secretLength: 4096 },
     }
   : {
-      micro: { rounds: 21, sampleMs: 5 },
-      calls: { rounds: 300, callsPerRound: 2000 },
-      http: { rounds: 5, seconds: 3, connections: 10 },
+      micro: { rounds: 31, sampleMs: 5 },
+      calls: { rounds: 400, callsPerRound: 2000 },
+      http: { rounds: 20, seconds: 1.5, connections: 10 },
       leak: { samples: 50000, secretLength: 4096 },
     };
 
