@@ -7,7 +7,7 @@
 import { bufferCheck, earlyExitCheck, oursCheck, type Check } from "./checks";
 import { ratio, type Row } from "./report";
 import { cutOutliers, mean, welchT } from "./stats";
-import { lastCharWrong, makeSecret } from "./values";
+import { makeSecret } from "./values";
 
 export const T_THRESHOLD = 4.5;
 
@@ -27,26 +27,61 @@ export interface LeakResult {
 }
 
 /**
- * Interleaved single-call timings of class A and class B, in random order, then Welch's t. As in
- * Node's test, each timed call gets a value made just before it (untimed), so both classes present
- * freshly written memory, like a header the HTTP parser has just produced.
+ * One class of presented values: the first `length` characters of the secret followed by one more
+ * character, with the character at `wrongAt` changed (or none when `wrongAt` is -1).
  */
-export function leakT(check: Check, classA: string, classB: string, samples: number): LeakResult {
-  const bytesA = Buffer.from(classA, "latin1");
-  const bytesB = Buffer.from(classB, "latin1");
-  for (let i = 0; i < 2000; i++) {
-    timeOne(check, bytesA.toString("latin1"));
-    timeOne(check, bytesB.toString("latin1"));
-  }
+export interface Variant {
+  length: number;
+  wrongAt: number;
+}
+
+/**
+ * Builds the values of one class from a single source buffer holding the secret, so that the two
+ * classes differ only in content: no class has its own source memory whose cache state could tell
+ * the classes apart (an A/A run showed such a bias with one source buffer per class).
+ */
+function valueMaker(secret: string): (variant: Variant) => string {
+  const source = Buffer.from(`${secret}0`, "latin1");
+  return function makeValue({ length, wrongAt }) {
+    if (wrongAt < 0) return source.toString("latin1", 0, length);
+    source[wrongAt] ^= 1; // another printable character: 0-9 a-f map to 1 0 3 2 ... ` g d e
+    const value = source.toString("latin1", 0, length);
+    source[wrongAt] ^= 1;
+    return value;
+  };
+}
+
+/**
+ * Interleaved single-call timings of class A and class B, in random order, then Welch's t. As in
+ * Node's test, the values of each pair are made just before it (untimed), so both present freshly
+ * written memory, like a header the HTTP parser has just produced.
+ */
+export function leakT(
+  check: Check,
+  secret: string,
+  classA: Variant,
+  classB: Variant,
+  samples: number,
+): LeakResult {
+  const make = valueMaker(secret);
   const a = new Array<number>(samples);
   const b = new Array<number>(samples);
-  for (let i = 0; i < samples; i++) {
+  const warmUp = 2000;
+  for (let i = -warmUp; i < samples; i++) {
+    const va = make(classA);
+    const vb = make(classB);
+    let ta: number;
+    let tb: number;
     if (Math.random() < 0.5) {
-      a[i] = timeOne(check, bytesA.toString("latin1"));
-      b[i] = timeOne(check, bytesB.toString("latin1"));
+      ta = timeOne(check, va);
+      tb = timeOne(check, vb);
     } else {
-      b[i] = timeOne(check, bytesB.toString("latin1"));
-      a[i] = timeOne(check, bytesA.toString("latin1"));
+      tb = timeOne(check, vb);
+      ta = timeOne(check, va);
+    }
+    if (i >= 0) {
+      a[i] = ta;
+      b[i] = tb;
     }
   }
   const cutA = cutOutliers(a);
@@ -61,13 +96,20 @@ export interface LeakSettings {
 
 export function leakRows({ samples, secretLength }: LeakSettings): Row[] {
   const secret = makeSecret(secretLength);
-  const firstWrong = (secret[0] === "a" ? "b" : "a") + secret.slice(1);
-  const lastWrong = lastCharWrong(secret);
-  const short = secret.slice(0, 16);
+  const firstWrong: Variant = { length: secretLength, wrongAt: 0 };
+  const lastWrong: Variant = { length: secretLength, wrongAt: secretLength - 1 };
+  const longer: Variant = { length: secretLength + 1, wrongAt: -1 };
   const size = `${secretLength / 1024} KB secret`;
-  const cases: [string, Check, string, string, boolean][] = [
+  const cases: [string, Check, Variant, Variant, boolean][] = [
+    [
+      `calibration: ours, ${size}: the same wrong value in both classes`,
+      oursCheck([secret]),
+      lastWrong,
+      lastWrong,
+      false,
+    ],
     [`ours, ${size}: first char wrong vs last char wrong`, oursCheck([secret]), firstWrong, lastWrong, false],
-    [`ours, ${size}: 16-char value vs last char wrong`, oursCheck([secret]), short, lastWrong, false],
+    [`ours, ${size}: one char longer vs last char wrong`, oursCheck([secret]), longer, lastWrong, false],
     [
       `control: early-exit loop, ${size}: first vs last char wrong`,
       earlyExitCheck(secret),
@@ -76,16 +118,16 @@ export function leakRows({ samples, secretLength }: LeakSettings): Row[] {
       true,
     ],
     [
-      `control: Buffer.from+length check, ${size}: 16-char vs last wrong`,
+      `control: Buffer.from+length check, ${size}: one longer vs last wrong`,
       bufferCheck(secret),
-      short,
+      longer,
       lastWrong,
       true,
     ],
   ];
   const rows: Row[] = [];
   for (const [figure, check, a, b, mustLeak] of cases) {
-    const { t, meanA, meanB } = leakT(check, a, b, samples);
+    const { t, meanA, meanB } = leakT(check, secret, a, b, samples);
     const abs = Math.abs(t);
     rows.push({
       section: "L",
