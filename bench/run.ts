@@ -26,7 +26,7 @@ const settings = quick
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { rounds: 400, callsPerRound: 2000 },
-      http: { rounds: 20, seconds: 1.5, connections: 10 },
+      http: { rounds: 30, seconds: 1, connections: 10 },
       leak: { samples: 50000, secretLength: 4096 },
     };
 
