@@ -1,0 +1,142 @@
+/**
+ * Section 2: `broker.call` throughput on one broker, no transporter, with and without the
+ * middleware. Every call presents a header string built for that call, as every HTTP request does.
+ */
+import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import "../lib/types";
+import { forwardSecretHeader, type RootCallOptions } from "../lib/gateway";
+import { SharedSecretMiddleware } from "../middlewares/shared-secret.middleware";
+import { ratio, ratioSpread, perSecond, type Row } from "./report";
+import { shuffle, summarize } from "./stats";
+import { makeSecret } from "./values";
+
+const RESULT = Object.freeze({ ok: true });
+
+/** Recognised as a gateway by the policy: a moleculer-web service has `settings.routes`. */
+const gatewayLookalike: ServiceSchema<{ routes: unknown[] }> = { name: "api", settings: { routes: [] } };
+
+/** A trivial action, protected (the default mode is "all") or not. */
+const bench: ServiceSchema = {
+  name: "bench",
+  actions: {
+    locked() {
+      return RESULT;
+    },
+    open: {
+      sharedSecret: false,
+      handler() {
+        return RESULT;
+      },
+    },
+  },
+};
+
+async function startBroker(nodeID: string, options: Partial<BrokerOptions>): Promise<ServiceBroker> {
+  const broker = new ServiceBroker({ nodeID, logger: false, transporter: null, ...options });
+  broker.createService(gatewayLookalike);
+  broker.createService(bench);
+  await broker.start();
+  return broker;
+}
+
+type Call = () => Promise<unknown>;
+
+/** Awaits `count` calls one after the other and returns the elapsed nanoseconds. */
+async function timeCalls(call: Call, count: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await call();
+  return Number(process.hrtime.bigint() - start);
+}
+
+export interface CallSettings {
+  rounds: number;
+  callsPerRound: number;
+}
+
+export async function callRows({ rounds, callsPerRound }: CallSettings): Promise<Row[]> {
+  const secret = makeSecret(64);
+  const plain = await startBroker("bench-plain", {});
+  const guarded = await startBroker("bench-guarded", {
+    middlewares: [SharedSecretMiddleware({ secret })],
+  });
+
+  // The header string of each call is new: decoded from bytes, as Node's HTTP parser makes header
+  // strings (flat); or, for c', two halves joined (a rope, which V8 flattens on first read).
+  const bytes = Buffer.from(secret, "latin1");
+  const decoded = (): string => bytes.toString("latin1");
+  const head = secret.slice(0, 32);
+  const tail = secret.slice(32);
+  const joined = (): string => head + tail;
+  // Call options built as the gateway builds them: forwardSecretHeader() on the request's headers.
+  const forward = forwardSecretHeader();
+  const gatewayOptions = (header: () => string, caller?: string): RootCallOptions => {
+    const options: RootCallOptions = caller === undefined ? {} : { caller };
+    forward(options, { headers: { "x-shared-secret": header() } } as never);
+    return options;
+  };
+  const call = (broker: ServiceBroker, action: string, header: () => string, caller?: string): Call =>
+    function callOnce() {
+      return broker.call(action, undefined, gatewayOptions(header, caller));
+    };
+
+  const variants: Record<string, Call> = {
+    "a: no middleware": call(plain, "bench.locked", decoded, "api"),
+    "b1: middleware, unprotected action": call(guarded, "bench.open", decoded, "api"),
+    "b2: middleware, internal call (no caller)": call(guarded, "bench.locked", decoded),
+    "c: middleware, gateway call, valid secret": call(guarded, "bench.locked", decoded, "api"),
+    "c': as c, header joined from two halves": call(guarded, "bench.locked", joined, "api"),
+  };
+  try {
+    // The guarded broker must really check: a gateway call with a wrong secret is refused.
+    const refused = await guarded
+      .call("bench.locked", undefined, { caller: "api", meta: { headers: { "x-shared-secret": "x" } } })
+      .then(
+        () => false,
+        (err: { code?: number }) => err.code === 401,
+      );
+    if (!refused) throw new Error("the guarded broker did not refuse a wrong secret");
+
+    for (const call of Object.values(variants)) await timeCalls(call, callsPerRound * 2); // warm-up
+    const times = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const name of shuffle(Object.keys(variants))) {
+        times.get(name)?.push((await timeCalls(variants[name], callsPerRound)) / callsPerRound);
+      }
+    }
+
+    const base = times.get("a: no middleware") as number[];
+    const rows: Row[] = [];
+    for (const [name, perCall] of times) {
+      const s = summarize(perCall.map((ns) => 1e9 / ns));
+      rows.push({
+        section: "2",
+        figure: `${name}, calls/s`,
+        value: perSecond(s.median),
+        spread: `${perSecond(s.q1)} – ${perSecond(s.q3)}`,
+      });
+    }
+    // c' has no target of its own: it shows what a rope costs the check (V8 flattens it on first
+    // read); headers from Node's HTTP parser are flat, as in c.
+    const ratios: [string, string, number | undefined][] = [
+      ["b1: middleware, unprotected action", "b1/a", 0.98],
+      ["b2: middleware, internal call (no caller)", "b2/a", 0.98],
+      ["c: middleware, gateway call, valid secret", "c/a", 0.8],
+      ["c': as c, header joined from two halves", "c'/a", undefined],
+    ];
+    for (const [name, label, min] of ratios) {
+      // Throughput ratio within each round: time of a / time of the variant.
+      const s = summarize((times.get(name) as number[]).map((ns, i) => base[i] / ns));
+      rows.push({
+        section: "2",
+        figure: `${label} (throughput ratio)`,
+        value: ratio(s.median),
+        spread: ratioSpread(s),
+        target: min === undefined ? undefined : `≥ ${min.toFixed(2)}`,
+        pass: min === undefined ? undefined : s.median >= min,
+      });
+    }
+    return rows;
+  } finally {
+    await Promise.all([plain.stop(), guarded.stop()]);
+  }
+}

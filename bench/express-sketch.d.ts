@@ -1,0 +1,4 @@
+import type { RequestListener } from "node:http";
+
+/** The Express sketch's app (see express-sketch.js); reads `process.env.SHARED_SECRET` per request. */
+export function createExpressSketchApp(): RequestListener;

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: measures the shared-secret check side by side with the alternatives and without
+ * it, and prints one table with a PASS/MISS per target. Targets are reported, never enforced: the
+ * process exits 0 unless the benchmark itself fails. Everything runs on 127.0.0.1; servers and load
+ * generators are child processes stopped before the end. See BENCHMARKS.md for what each figure means.
+ *
+ * BENCH_QUICK=1 runs every section with few rounds (a smoke run, figures not meaningful).
+ */
+import { cpus } from "node:os";
+import { callRows } from "./calls";
+import { httpRows } from "./http";
+import { leakRows } from "./leak";
+import { sinkValue } from "./micro";
+import { renderTable, type Row } from "./report";
+import { growthRows, verificationRows } from "./verification";
+
+const quick = process.env.BENCH_QUICK === "1";
+
+const settings = quick
+  ? {
+      micro: { rounds: 3, sampleMs: 2 },
+      calls: { rounds: 20, callsPerRound: 500 },
+      http: { rounds: 1, seconds: 1, connections: 10 },
+      leak: { samples: 3000, secretLength: 4096 },
+    }
+  : {
+      micro: { rounds: 31, sampleMs: 5 },
+      calls: { rounds: 400, callsPerRound: 2000 },
+      http: { rounds: 30, seconds: 1, connections: 10 },
+      leak: { samples: 50000, secretLength: 4096 },
+    };
+
+function say(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  say(`moleculer-shared-secret benchmark: node ${process.version}, ${cpus().length} x ${cpu}`);
+  const rows: Row[] = [];
+  const section = async (title: string, run: () => Row[] | Promise<Row[]>): Promise<void> => {
+    const t0 = Date.now();
+    say(`${title}...`);
+    rows.push(...(await run()));
+    say(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  await section("1. verification alone", () => verificationRows(settings.micro));
+  await section("2. broker.call on one broker", () => callRows(settings.calls));
+  await section("3. HTTP (autocannon, 127.0.0.1)", () => httpRows(settings.http));
+  await section("4. growth", () => growthRows(settings.micro));
+  await section("L. timing-leak check", () => leakRows(settings.leak));
+
+  process.stdout.write(`${renderTable(rows)}\n`);
+  const missed = rows.filter((r) => r.pass === false).length;
+  const targets = rows.filter((r) => r.pass !== undefined).length;
+  process.stdout.write(
+    `\n${targets - missed} of ${targets} targets PASS, ${missed} MISS` +
+      `${quick ? " (BENCH_QUICK: figures not meaningful)" : ""}; ` +
+      `${((Date.now() - started) / 1000).toFixed(0)} s; node ${process.version}; ` +
+      `${cpus().length} x ${cpu}. The exit code does not depend on targets.\n`,
+  );
+  if (sinkValue() < 0) say("unreachable");
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
