@@ -1,5 +1,4 @@
 import type { ActionHandler, Context, Service } from "moleculer";
-import { matchSecret } from "./compare";
 import {
   ERR_INVALID_SECRET,
   ERR_NO_SECRET,
@@ -70,7 +69,7 @@ export function verifyHeaders(headers: unknown, options: ResolvedOptions): numbe
     const value = (headers as Record<string, unknown>)[options.headerName];
     if (value === undefined || value === null || value === "") return MISSING;
     if (typeof value !== "string") return INVALID;
-    const matched = matchSecret(value, set.values);
+    const matched = set.match(value);
     return matched < 0 ? INVALID : matched;
   } catch {
     return INVALID;

@@ -3,6 +3,7 @@
  * and the store that holds the set in force. The per-call path reads `store.current` and nothing else.
  */
 import fs from "node:fs";
+import { createSecretMatcher, type SecretMatcher } from "./compare";
 
 /** The logger methods used here (Moleculer 0.14 and 0.15 loggers both fit). */
 export interface Log {
@@ -36,6 +37,8 @@ export interface SecretSet {
   readonly notAfter: readonly number[];
   /** Earliest expiry, `Infinity` when no secret expires. */
   readonly nextExpiry: number;
+  /** Constant-time matcher over `values`, prepared once per set: the index of the match, or -1. */
+  readonly match: SecretMatcher;
 }
 
 /** Printable ASCII without white space: what a header carries intact through any gateway. */
@@ -102,6 +105,7 @@ function makeSet(values: string[], labels: string[], notAfter: number[]): Secret
     labels: Object.freeze(labels),
     notAfter: Object.freeze(notAfter),
     nextExpiry: Math.min(Infinity, ...notAfter),
+    match: createSecretMatcher(values),
   });
 }
 

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { ServiceBroker, type ActionHandler, type Context } from "moleculer";
 import { SharedSecretMiddleware } from "../../index";
-import { matchSecret } from "../../lib/compare";
+import { createSecretMatcher } from "../../lib/compare";
+
+const matchSecret = (value: string, secrets: readonly string[]) => createSecretMatcher(secrets)(value);
 import { guardAction, INVALID, MISSING, refusal, verify } from "../../lib/guard";
 import { resolveOptions } from "../../lib/options";
 import type { CallerPolicy } from "../../lib/policy";
@@ -40,6 +42,28 @@ describe("matchSecret, for any value that is not an accepted secret", () => {
         return matchSecret(value, SECRETS) === -1;
       }),
       params(1000),
+    );
+  });
+
+  it("agrees with plain string equality on any secrets and any value, odd lengths and non-ASCII included", () => {
+    // The reference: the index of the secret the value is equal to (=== on strings).
+    const secretList = fc.uniqueArray(fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 70 }), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    const valueFor = (secrets: string[]) =>
+      fc.oneof(
+        fc.constantFrom(...secrets),
+        fc.constantFrom(...secrets).map((s) => s.slice(0, -1)),
+        fc.constantFrom(...secrets).map((s) => s + "\u00e9"),
+        fc.string({ unit: "binary", maxLength: 80 }),
+      );
+    fc.assert(
+      fc.property(
+        secretList.chain((secrets) => fc.tuple(fc.constant(secrets), valueFor(secrets))),
+        ([secrets, value]) => createSecretMatcher(secrets)(value) === secrets.indexOf(value),
+      ),
+      params(2000),
     );
   });
 

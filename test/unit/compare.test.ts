@@ -1,4 +1,6 @@
-import { matchSecret } from "../../lib/compare";
+import { createSecretMatcher } from "../../lib/compare";
+
+const matchSecret = (value: string, secrets: readonly string[]) => createSecretMatcher(secrets)(value);
 
 const A = "a".repeat(16) + "0123456789abcdef";
 const B = "b".repeat(16) + "fedcba9876543210";
