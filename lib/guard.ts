@@ -7,7 +7,7 @@ import {
 } from "./errors";
 import type { ResolvedOptions } from "./options";
 import type { CallerPolicy } from "./policy";
-import { dropFrom, headersHolding } from "./scrub";
+import { dropFrom, giveBackAfter, headersHolding } from "./scrub";
 import type { CheckOutcome, Telemetry } from "./telemetry";
 
 /** The parts of an action definition the guard reads at wrap time. */
@@ -102,13 +102,14 @@ export function guardAction(
   policy: CallerPolicy,
   telemetry: Telemetry,
 ): ActionHandler {
+  const { headerName } = options;
   if (!isProtected(action, options.mode)) {
     return function sharedSecretStrip(this: Service, ctx: Context) {
-      if (policy.mustCheck(ctx.caller, options.gateways)) {
-        const headers = headersHolding(ctx, options.headerName);
-        if (headers !== undefined) dropFrom(ctx, headers, options.headerName);
-      }
-      return handler.call(this, ctx);
+      if (!policy.mustCheck(ctx.caller, options.gateways)) return handler.call(this, ctx);
+      const headers = headersHolding(ctx, headerName);
+      if (headers === undefined) return handler.call(this, ctx);
+      dropFrom(ctx, headers, headerName);
+      return giveBackAfter(handler.call(this, ctx), ctx, headers);
     } as ActionHandler;
   }
   const actionName = String(action.name);
@@ -116,16 +117,22 @@ export function guardAction(
 
   return function sharedSecretGuard(this: Service, ctx: Context) {
     if (!policy.mustCheck(ctx.caller, options.gateways)) return handler.call(this, ctx);
-    const code = verify(ctx, options);
+    const headers = headersHolding(ctx, headerName);
+    const code = verifyHeaders(headers, options);
+    // Whatever the outcome, this call and what it calls next no longer see the header.
+    if (headers !== undefined) dropFrom(ctx, headers, headerName);
+    let result: unknown;
     if (code >= 0) {
       telemetry.count("accepted", options.store.current?.labels[code] ?? "", actionName);
-      return handler.call(this, ctx);
+      result = handler.call(this, ctx);
+    } else {
+      const outcome = OUTCOMES[code];
+      telemetry.count(outcome, "", actionName);
+      // A misconfiguration is logged once by the store, not per request.
+      if (code !== MISCONFIGURED)
+        telemetry.rejected(ctx, actionName, outcome, rejectionLogLimit, rejectionLogInterval);
+      result = Promise.reject(refusal(code));
     }
-    const outcome = OUTCOMES[code];
-    telemetry.count(outcome, "", actionName);
-    // A misconfiguration is logged once by the store, not per request.
-    if (code !== MISCONFIGURED)
-      telemetry.rejected(ctx, actionName, outcome, rejectionLogLimit, rejectionLogInterval);
-    return Promise.reject(refusal(code));
+    return headers === undefined ? result : giveBackAfter(result, ctx, headers);
   } as ActionHandler;
 }

@@ -63,31 +63,51 @@ export function restoreHeader(handler: ActionHandler): ActionHandler {
   } as ActionHandler;
 }
 
-interface CallPromise extends Promise<unknown> {
-  ctx?: Context | Context[];
+/**
+ * For a local call: puts the caller's `headers` back on `ctx.meta` once `result` settles, before
+ * `ctx.call` merges this call's meta into the caller's (which would otherwise replace the caller's
+ * headers with this call's header-less copy, and refuse the request's next call). Remote calls are
+ * handled on the calling node by {@link keepHeadersAcrossRemoteCall}.
+ */
+export function giveBackAfter<T>(result: T, ctx: Context, headers: Headers): T {
+  // Only a call made from a context on this node (`ctx.call`) has its meta merged back here; a remote
+  // one's is sent back in the response, without the header, and handled on the calling node.
+  if (ctx.parentID == null || ctx.nodeID !== ctx.broker.nodeID) return result;
+  return restoreAfter(result, ctx.meta as { headers?: unknown }, headers);
 }
-type Call = (actionName: unknown, params: unknown, opts?: { parentCtx?: Context }) => CallPromise;
+
+/** Sets `meta.headers = headers` once `result` settles (at once when it is not a promise). */
+function restoreAfter<T>(result: T, meta: { headers?: unknown }, headers: Headers): T {
+  const restore = () => {
+    meta.headers = headers;
+  };
+  const promise = result as unknown as PromiseLike<unknown> | null;
+  if (promise !== null && typeof promise === "object" && typeof promise.then === "function") {
+    return promise.then(
+      (value) => {
+        restore();
+        return value;
+      },
+      (err: unknown) => {
+        restore();
+        throw err;
+      },
+    ) as unknown as T;
+  }
+  restore();
+  return result;
+}
 
 /**
- * `call` hook for the calling node: when a call's parent carries the header, the child's meta gets the
- * parent's own headers object back as soon as the call settles, before `ctx.call` merges the child's
- * meta into the parent's (our reaction is registered first, so it runs first). Without this, the
- * header-less copy of a verified call (or the response meta of a remote one) would replace the
- * parent's headers, and a second call of the same request would be refused.
+ * `remoteAction` hook, on the calling node: the response's meta (the remote call's header-less copy)
+ * is merged into the caller's context; this puts the caller's own headers back first, so the
+ * request's next call (or a retry) still carries the header, and the secret never comes back over
+ * the transporter to do it.
  */
-export function keepCallerHeaders(next: Call, name: string): Call {
-  return function sharedSecretKeepCallerHeaders(actionName, params, opts) {
-    const p = next(actionName, params, opts);
-    const headers = opts?.parentCtx ? headersHolding(opts.parentCtx, name) : undefined;
-    if (headers === undefined || p === null || typeof p !== "object" || typeof p.then !== "function")
-      return p;
-    const restore = () => {
-      const children = Array.isArray(p.ctx) ? p.ctx : p.ctx ? [p.ctx] : [];
-      for (const child of children) {
-        if (child?.meta) (child.meta as { headers?: unknown }).headers = headers;
-      }
-    };
-    p.then(restore, restore);
-    return p;
-  };
+export function keepHeadersAcrossRemoteCall(next: ActionHandler, name: string): ActionHandler {
+  return function sharedSecretKeepHeaders(this: Service, ctx: Context) {
+    const headers = headersHolding(ctx, name);
+    if (headers === undefined) return next.call(this, ctx);
+    return restoreAfter(next.call(this, ctx), ctx.meta as { headers?: unknown }, headers);
+  } as ActionHandler;
 }

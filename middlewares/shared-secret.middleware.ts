@@ -4,7 +4,7 @@ import { forwardedHeader } from "../lib/gateway";
 import { protectedByMixin } from "../lib/layer";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
 import { callerPolicyFor, looksLikeGateway, type RegistryService } from "../lib/policy";
-import { hideHeader, keepCallerHeaders, restoreHeader } from "../lib/scrub";
+import { hideHeader, keepHeadersAcrossRemoteCall, restoreHeader } from "../lib/scrub";
 import type { Log } from "../lib/secrets";
 import { telemetryFor } from "../lib/telemetry";
 
@@ -47,9 +47,9 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
       if (outerInstalled.has(this)) return gatewayOwn(action) ? restoreHeader(handler) : handler;
       return guardAction(handler, action, resolved, callerPolicyFor(this), telemetryFor(this));
     },
-    // A call from a context that carries the header (the gateway's) keeps it for the next call.
-    call(next: Parameters<typeof keepCallerHeaders>[0]) {
-      return keepCallerHeaders(next, resolved.headerName);
+    // A remote call from a context that carries the header (the gateway's) keeps it for the next call.
+    remoteAction(handler: ActionHandler) {
+      return keepHeadersAcrossRemoteCall(handler, resolved.headerName);
     },
     created(broker: ServiceBroker) {
       outerInstalled.add(broker);
@@ -73,8 +73,7 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     async stopped() {
       resolved.store.stop();
     },
-    // Moleculer's typings get the `call` hook's type wrong: it returns the wrapped call function.
-  } as unknown as Middleware;
+  } as Middleware;
 }
 
 /**
