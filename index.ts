@@ -23,9 +23,11 @@ export {
 export { parseSecretFile, type SecretInput, type SecretProvider, type SecretSpec } from "./lib/secrets";
 export { CHECKS_METRIC, type CheckOutcome } from "./lib/telemetry";
 export {
+  ERR_CALLER_UNKNOWN,
   ERR_INVALID_SECRET,
   ERR_NO_SECRET,
   ERR_SECRET_NOT_CONFIGURED,
+  SharedSecretCallerUnknownError,
   SharedSecretConfigurationError,
   SharedSecretError,
   type SharedSecretErrorType,

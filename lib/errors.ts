@@ -9,6 +9,8 @@ export const ERR_NO_SECRET = "ERR_NO_SECRET";
 export const ERR_INVALID_SECRET = "ERR_INVALID_SECRET";
 /** @see ERR_NO_SECRET */
 export const ERR_SECRET_NOT_CONFIGURED = "ERR_SECRET_NOT_CONFIGURED";
+/** @see ERR_NO_SECRET */
+export const ERR_CALLER_UNKNOWN = "ERR_CALLER_UNKNOWN";
 
 /** Union of the error types above. */
 export type SharedSecretErrorType =
@@ -38,5 +40,17 @@ export class SharedSecretConfigurationError extends Errors.MoleculerError {
   constructor() {
     super("Server configuration error", 500, ERR_SECRET_NOT_CONFIGURED);
     this.name = "SharedSecretConfigurationError";
+  }
+}
+
+/**
+ * A call without the secret came from a caller no registry knows yet (in a cluster, typically a
+ * node whose INFO has not arrived after a reconnection): refused (fail closed), but as a transient,
+ * retryable `503`, since it is most likely an ordinary service's nested call, not a wrong secret.
+ */
+export class SharedSecretCallerUnknownError extends Errors.MoleculerRetryableError {
+  constructor() {
+    super("Caller not known yet", 503, ERR_CALLER_UNKNOWN);
+    this.name = "SharedSecretCallerUnknownError";
   }
 }

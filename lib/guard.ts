@@ -2,11 +2,12 @@ import type { ActionHandler, Context, Service } from "moleculer";
 import {
   ERR_INVALID_SECRET,
   ERR_NO_SECRET,
+  SharedSecretCallerUnknownError,
   SharedSecretConfigurationError,
   SharedSecretError,
 } from "./errors";
 import type { ResolvedOptions } from "./options";
-import type { CallerPolicy } from "./policy";
+import { UNKNOWN_CALLER, type CallerPolicy } from "./policy";
 import { dropFrom, giveBackAfter, headersHolding } from "./scrub";
 import type { CheckOutcome, Telemetry } from "./telemetry";
 
@@ -36,6 +37,8 @@ export const MISSING = -1;
 export const INVALID = -2;
 /** @see MISSING */
 export const MISCONFIGURED = -3;
+/** No header, from a caller no registry knows yet (see {@link UNKNOWN_CALLER}). */
+export const CALLER_UNKNOWN = -4;
 
 /**
  * Reads and verifies the header: the index of the accepted secret it matched, or {@link MISSING},
@@ -80,11 +83,13 @@ const OUTCOMES: Record<number, CheckOutcome> = {
   [MISSING]: "missing",
   [INVALID]: "invalid",
   [MISCONFIGURED]: "misconfigured",
+  [CALLER_UNKNOWN]: "unknown_caller",
 };
 
 /** The error a refusal answers with; built only when refusing. */
 export function refusal(code: number): Error {
   if (code === MISCONFIGURED) return new SharedSecretConfigurationError();
+  if (code === CALLER_UNKNOWN) return new SharedSecretCallerUnknownError();
   if (code === MISSING) return new SharedSecretError("No secret provided", ERR_NO_SECRET);
   return new SharedSecretError("Invalid secret", ERR_INVALID_SECRET);
 }
@@ -116,9 +121,11 @@ export function guardAction(
   const { rejectionLogLimit, rejectionLogInterval } = options;
 
   return function sharedSecretGuard(this: Service, ctx: Context) {
-    if (!policy.mustCheck(ctx.caller, options.gateways)) return handler.call(this, ctx);
+    const check = policy.mustCheck(ctx.caller, options.gateways);
+    if (!check) return handler.call(this, ctx);
     const headers = headersHolding(ctx, headerName);
-    const code = verifyHeaders(headers, options);
+    let code = verifyHeaders(headers, options);
+    if (code === MISSING && check === UNKNOWN_CALLER) code = CALLER_UNKNOWN;
     // Whatever the outcome, this call and what it calls next no longer see the header.
     if (headers !== undefined) dropFrom(ctx, headers, headerName);
     let result: unknown;

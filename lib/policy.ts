@@ -1,16 +1,26 @@
 import type { ServiceBroker } from "moleculer";
 
+/** {@link CallerPolicy.mustCheck}'s answers: not checked (0, falsy), or checked, and why. */
+export const NOT_CHECKED = 0;
+/** The caller is a gateway. */
+export const GATEWAY = 1;
+/**
+ * The caller is in no registry (yet): checked all the same (fail closed). Seen in a cluster while a
+ * node's INFO is on its way, e.g. just after a transporter reconnects.
+ */
+export const UNKNOWN_CALLER = 2;
+
 /**
  * Decides which calls must carry the secret: those made by a gateway service, on this node or on
- * any other. A caller that is not (yet) in the registry counts as a gateway (fail closed); calls
- * with no caller (`broker.call`, `this.actions.x()`) and nested calls from ordinary services do not.
+ * any other. A caller that is not (yet) in the registry is checked too (fail closed); calls with no
+ * caller (`broker.call`, `this.actions.x()`) and nested calls from ordinary services are not.
  */
 export interface CallerPolicy {
   /**
-   * True when a call whose `ctx.caller` is `caller` must present the secret;
-   * `gateways` are extra caller names that always must.
+   * {@link NOT_CHECKED}, {@link GATEWAY} or {@link UNKNOWN_CALLER} for a call whose `ctx.caller` is
+   * `caller`; `gateways` are extra caller names that are always checked.
    */
-  mustCheck(caller: string | null | undefined, gateways: ReadonlySet<string>): boolean;
+  mustCheck(caller: string | null | undefined, gateways: ReadonlySet<string>): number;
 }
 
 /** A service as the registry (or a local `Service`) shows it: what gateway detection reads. */
@@ -34,7 +44,7 @@ function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
   const known = new Map<string, boolean>();
   broker.localBus.on("$services.changed", () => known.clear());
 
-  function classify(caller: string): boolean {
+  function classify(caller: string): number {
     const services = broker.registry.getServiceList({
       onlyLocal: false,
       onlyAvailable: false,
@@ -49,16 +59,17 @@ function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
       found = true;
       gateway ||= looksLikeGateway(service);
     }
-    if (!found) return true; // unknown caller: check it, and do not remember it
+    if (!found) return UNKNOWN_CALLER; // checked, and not remembered: it may be known next time
     known.set(caller, gateway);
-    return gateway;
+    return gateway ? GATEWAY : NOT_CHECKED;
   }
 
   return {
     mustCheck(caller, gateways) {
-      if (caller == null) return false;
+      if (caller == null) return NOT_CHECKED;
       const cached = known.get(caller);
-      return (cached === undefined ? classify(caller) : cached) || gateways.has(caller);
+      if (cached === true || gateways.has(caller)) return GATEWAY;
+      return cached === false ? NOT_CHECKED : classify(caller);
     },
   };
 }

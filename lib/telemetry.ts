@@ -9,7 +9,7 @@ import type { Log } from "./secrets";
 export const CHECKS_METRIC = "shared_secret.checks.total";
 
 /** The outcome of one check, as the metric's `outcome` label says it. */
-export type CheckOutcome = "accepted" | "missing" | "invalid" | "misconfigured";
+export type CheckOutcome = "accepted" | "missing" | "invalid" | "misconfigured" | "unknown_caller";
 
 interface Counter {
   increment(labels: Record<string, string>, value?: number): unknown;

@@ -56,6 +56,13 @@ beforeAll(async () => {
   const peers = ["node-relay", "node-p1", "node-p2"].map((id) => new RegExp(`Node '${id}' connected`));
   await Promise.all(peers.map((peer) => nodes["node-gw"].waitFor(peer, 20000)));
   await Promise.all(peers.slice(1).map((peer) => nodes["node-relay"].waitFor(peer, 20000)));
+  // And the other way: a node checks the gateway's calls (and lets the relay's nested calls through)
+  // once it knows them; before that, an unknown caller without the secret gets a retryable 503.
+  const callers = ["node-gw", "node-relay"].map((id) => new RegExp(`Node '${id}' connected`));
+  for (const id of ["node-p1", "node-p2"]) {
+    await Promise.all(callers.map((caller) => nodes[id].waitFor(caller, 20000)));
+  }
+  await nodes["node-relay"].waitFor(/Node 'node-gw' connected/, 20000);
 }, 120000);
 
 afterAll(async () => {

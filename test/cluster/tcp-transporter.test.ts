@@ -33,7 +33,10 @@ beforeAll(async () => {
     }),
   );
   await Promise.all(nodes.map((node) => node.waitFor(STARTED, 60000)));
+  // Both ways: the service node checks the gateway's calls only once it knows the gateway
+  // (before that, an unknown caller without the secret gets a retryable 503).
   await nodes[0].waitFor(/Node 'tcp-svc' (re)?connected/, 20000);
+  await nodes[1].waitFor(/Node 'tcp-gw' (re)?connected/, 20000);
 }, 90000);
 
 afterAll(async () => {

@@ -116,9 +116,19 @@ describe("which calls must carry the secret", () => {
     });
   });
 
-  it("checks a caller it does not know (fail closed)", async () => {
+  it("checks a caller it does not know (fail closed), answering a retryable 503 when it sent no secret", async () => {
+    // In a cluster, an ordinary service on a node whose INFO has not arrived yet looks like this.
     await expect(app.broker.call("protected.access", {}, { caller: "ghost" })).rejects.toMatchObject({
-      code: 401,
+      code: 503,
+      type: "ERR_CALLER_UNKNOWN",
+      message: "Caller not known yet",
+      retryable: true,
+    });
+    const withWrong = { caller: "ghost", meta: { headers: { "x-shared-secret": "wrong" } } };
+    await expect(app.broker.call("protected.access", {}, withWrong)).rejects.toMatchObject({ code: 401 });
+    const withSecret = { caller: "ghost", meta: { headers: { "x-shared-secret": SECRET } } };
+    await expect(app.broker.call("protected.access", {}, withSecret)).resolves.toEqual({
+      message: "Access granted",
     });
   });
 

@@ -1,5 +1,14 @@
 import type { ActionHandler, Context } from "moleculer";
-import { guardAction, INVALID, isProtected, MISCONFIGURED, MISSING, refusal, verify } from "../../lib/guard";
+import {
+  CALLER_UNKNOWN,
+  guardAction,
+  INVALID,
+  isProtected,
+  MISCONFIGURED,
+  MISSING,
+  refusal,
+  verify,
+} from "../../lib/guard";
 import { resolveOptions } from "../../lib/options";
 import type { CallerPolicy } from "../../lib/policy";
 import type { Telemetry } from "../../lib/telemetry";
@@ -7,7 +16,7 @@ import type { Telemetry } from "../../lib/telemetry";
 const SECRET = "unit-secret-0123456789abcdef0123";
 const options = resolveOptions({ secret: SECRET });
 const gatewayCall = (headers: unknown) => ({ caller: "api", meta: { headers } }) as unknown as Context;
-const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => caller != null };
+const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => (caller != null ? 1 : 0) };
 const silent: Telemetry = { logger: console, count: () => undefined, rejected: () => undefined };
 
 describe("verify", () => {
@@ -88,6 +97,7 @@ describe("refusal", () => {
       "ERR_SECRET_NOT_CONFIGURED",
       "SharedSecretConfigurationError",
     ],
+    [CALLER_UNKNOWN, 503, "Caller not known yet", "ERR_CALLER_UNKNOWN", "SharedSecretCallerUnknownError"],
   ])("answers code %i with %i %s", (code, status, message, type, name) => {
     expect(refusal(code)).toMatchObject({ code: status, message, type, name });
   });
