@@ -1,5 +1,7 @@
 import type { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { SECRET_ENV, SECRET_FILE_ENV, SharedSecretMiddleware } from "./index";
+import { isProtected } from "./lib/guard";
+import { looksLikeGateway, type RegistryService } from "./lib/policy";
 
 /*
  * Reference app configuration, loaded by moleculer-runner (`npm start`). Environment overrides work
@@ -68,10 +70,10 @@ function sharedSecretMiddleware(): Middleware {
  */
 function runsProtectedActions(service: Service): boolean {
   const schema = service.schema as ServiceSchema;
-  if (service.name.startsWith("$") || service.metadata?.$category === "gateway") return false;
+  if (service.name.startsWith("$") || looksLikeGateway(service as unknown as RegistryService)) return false;
   return Object.values(schema.actions ?? {}).some((action) => {
     const own = typeof action === "object" && action !== null ? action.sharedSecret : undefined;
-    return (own ?? schema.sharedSecret) !== false;
+    return isProtected({ sharedSecret: own, service: { schema } }, "all");
   });
 }
 

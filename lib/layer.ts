@@ -1,21 +1,30 @@
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { guardAction, type GuardedActionDef } from "./guard";
 import type { ResolvedOptions } from "./options";
-import { callerPolicyFor, type CallerPolicy } from "./policy";
-import { telemetryFor, type Telemetry } from "./telemetry";
+import { perBroker } from "./per-broker";
+import { callerPolicyFor } from "./policy";
+import { telemetryFor } from "./telemetry";
+
+const mixinServices = new WeakSet<object>();
 
 /**
  * The outermost action wrapper used by the service mixin: one per broker, added on first use,
  * guarding only the services registered by a mixin, each with its own options.
  */
-interface MixinLayer {
-  readonly policy: CallerPolicy;
-  readonly telemetry: Telemetry;
-  readonly services: WeakMap<object, ResolvedOptions>;
-}
-
-const layers = new WeakMap<ServiceBroker, MixinLayer>();
-const mixinServices = new WeakSet<object>();
+const mixinLayerFor = perBroker(function createMixinLayer(broker: ServiceBroker) {
+  const services = new WeakMap<object, ResolvedOptions>();
+  const policy = callerPolicyFor(broker);
+  const telemetry = telemetryFor(broker);
+  broker.middlewares.add({
+    name: "SharedSecretMixinGuard",
+    localAction(handler: ActionHandler, action: GuardedActionDef) {
+      const serviceOptions = action.service ? services.get(action.service) : undefined;
+      if (serviceOptions === undefined) return handler;
+      return guardAction(handler, action, serviceOptions, policy, telemetry);
+    },
+  } as Middleware);
+  return services;
+});
 
 /** True when a service is protected by the mixin (the broker-wide middleware then leaves it alone). */
 export function protectedByMixin(service: object): boolean {
@@ -27,24 +36,6 @@ export function protectedByMixin(service: object): boolean {
  * (the mixin calls it from the `merged` hook).
  */
 export function registerMixinService(broker: ServiceBroker, service: object, options: ResolvedOptions): void {
-  let layer = layers.get(broker);
-  if (layer === undefined) {
-    const created: MixinLayer = {
-      policy: callerPolicyFor(broker),
-      telemetry: telemetryFor(broker),
-      services: new WeakMap(),
-    };
-    layer = created;
-    layers.set(broker, created);
-    broker.middlewares.add({
-      name: "SharedSecretMixinGuard",
-      localAction(handler: ActionHandler, action: GuardedActionDef) {
-        const serviceOptions = action.service ? created.services.get(action.service) : undefined;
-        if (serviceOptions === undefined) return handler;
-        return guardAction(handler, action, serviceOptions, created.policy, created.telemetry);
-      },
-    } as Middleware);
-  }
-  layer.services.set(service, options);
+  mixinLayerFor(broker).set(service, options);
   mixinServices.add(service);
 }

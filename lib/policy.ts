@@ -1,4 +1,5 @@
 import type { ServiceBroker } from "moleculer";
+import { perBroker } from "./per-broker";
 
 /** {@link CallerPolicy.mustCheck}'s answers: not checked (0, falsy), or checked, and why. */
 export const NOT_CHECKED = 0;
@@ -74,14 +75,5 @@ function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
   };
 }
 
-const policies = new WeakMap<ServiceBroker, CallerPolicy>();
-
 /** The policy of `broker`, created on first use and shared by the middleware and the mixin. */
-export function callerPolicyFor(broker: ServiceBroker): CallerPolicy {
-  let policy = policies.get(broker);
-  if (policy === undefined) {
-    policy = createCallerPolicy(broker);
-    policies.set(broker, policy);
-  }
-  return policy;
-}
+export const callerPolicyFor = perBroker(createCallerPolicy);

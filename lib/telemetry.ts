@@ -3,6 +3,7 @@
  * rate-limited `warn` lines for rejections. Neither ever carries a presented value or a secret.
  */
 import type { Context, ServiceBroker } from "moleculer";
+import { perBroker } from "./per-broker";
 import type { Log } from "./secrets";
 
 /** Name of the counter of checks, labelled `outcome`, `secret` and `action`. */
@@ -71,8 +72,6 @@ export function createRejectionLog(
   };
 }
 
-const telemetries = new WeakMap<ServiceBroker, Telemetry>();
-
 function createTelemetry(broker: ServiceBroker): Telemetry {
   const logger = broker.getLogger("shared-secret");
   let counter: Counter | null = null;
@@ -107,11 +106,4 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
 }
 
 /** The telemetry of `broker`, created on first use. */
-export function telemetryFor(broker: ServiceBroker): Telemetry {
-  let telemetry = telemetries.get(broker);
-  if (telemetry === undefined) {
-    telemetry = createTelemetry(broker);
-    telemetries.set(broker, telemetry);
-  }
-  return telemetry;
-}
+export const telemetryFor = perBroker(createTelemetry);

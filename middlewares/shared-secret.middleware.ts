@@ -83,9 +83,9 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
  */
 function warnAboutGatewaysThatDoNotForward(broker: ServiceBroker, headerName: string, logger: Log): void {
   for (const service of broker.services) {
-    const settings = (service.settings ?? {}) as { routes?: unknown; rootCallOptions?: unknown };
-    const gateway = service.metadata?.$category === "gateway" || Array.isArray(settings.routes);
-    if (!gateway || forwardedHeader(settings.rootCallOptions) === headerName) continue;
+    if (!looksLikeGateway(service as unknown as RegistryService)) continue;
+    const settings = (service.settings ?? {}) as { rootCallOptions?: unknown };
+    if (forwardedHeader(settings.rootCallOptions) === headerName) continue;
     logger.warn(
       `Shared secret: gateway '${service.fullName}' does not forward ${headerName} ` +
         "(set settings.rootCallOptions: forwardSecretHeader()); its calls to protected actions are " +
