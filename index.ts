@@ -6,7 +6,13 @@ import "./lib/types";
 
 export { SharedSecretMiddleware } from "./middlewares/shared-secret.middleware";
 export { SharedSecretMixin } from "./mixins/shared-secret.mixin";
-export { forwardSecretHeader, type RootCallOptions } from "./lib/gateway";
+export {
+  SharedSecretGateway,
+  gatewayExposure,
+  type ExposureEntry,
+  type SharedSecretGatewayOptions,
+  type SharedSecretGatewaySchema,
+} from "./lib/gateway/door";
 export {
   sharedSecretHandler,
   type SharedSecretHandlerOptions,

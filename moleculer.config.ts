@@ -1,7 +1,6 @@
 import type { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { SECRET_ENV, SECRET_FILE_ENV, SharedSecretMiddleware } from "./index";
 import { isProtected } from "./lib/guard";
-import { looksLikeGateway, type RegistryService } from "./lib/policy";
 
 /*
  * Reference app configuration, loaded by moleculer-runner (`npm start`). Environment overrides work
@@ -65,12 +64,14 @@ function sharedSecretMiddleware(): Middleware {
 }
 
 /**
- * Whether a local service has an action the middleware (mode "all") protects. Gateways
- * (moleculer-web sets `metadata.$category: "gateway"`) only forward the header, so they need no secret.
+ * Whether a local service needs the secret on this node: a gateway whose front door checks requests
+ * (`SharedSecretGateway()`), or a service with an action the middleware (mode "all") protects.
  */
 function runsProtectedActions(service: Service): boolean {
   const schema = service.schema as ServiceSchema;
-  if (service.name.startsWith("$") || looksLikeGateway(service as unknown as RegistryService)) return false;
+  if (service.name.startsWith("$")) return false;
+  const door = (service.metadata as { sharedSecretDoor?: unknown } | undefined)?.sharedSecretDoor;
+  if (door !== undefined) return door === "check";
   return Object.values(schema.actions ?? {}).some((action) => {
     const own = typeof action === "object" && action !== null ? action.sharedSecret : undefined;
     return isProtected({ sharedSecret: own, service: { schema } }, "all");

@@ -4,7 +4,6 @@
  */
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import "../lib/types";
-import { forwardSecretHeader, type RootCallOptions } from "../lib/gateway";
 import { SharedSecretMiddleware } from "../middlewares/shared-secret.middleware";
 import { ratio, ratioSpread, perSecond, type Row } from "./report";
 import { shuffle, summarize } from "./stats";
@@ -67,13 +66,11 @@ export async function callRows({ rounds, callsPerRound }: CallSettings): Promise
   const head = secret.slice(0, 32);
   const tail = secret.slice(32);
   const joined = (): string => head + tail;
-  // Call options built as the gateway builds them: forwardSecretHeader() on the request's headers.
-  const forward = forwardSecretHeader();
-  const gatewayOptions = (header: () => string, caller?: string): RootCallOptions => {
-    const options: RootCallOptions = caller === undefined ? {} : { caller };
-    forward(options, { headers: { "x-shared-secret": header() } } as never);
-    return options;
-  };
+  // Call options as the gateway's calls carry them: the header in the call's own meta.
+  const gatewayOptions = (header: () => string, caller?: string) => ({
+    ...(caller === undefined ? {} : { caller }),
+    meta: { headers: { "x-shared-secret": header() } },
+  });
   const call = (broker: ServiceBroker, action: string, header: () => string, caller?: string): Call =>
     function callOnce() {
       return broker.call(action, undefined, gatewayOptions(header, caller));

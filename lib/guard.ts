@@ -8,7 +8,8 @@ import {
 } from "./errors";
 import type { ResolvedOptions } from "./options";
 import { UNKNOWN_CALLER, type CallerPolicy } from "./policy";
-import { dropFrom, giveBackAfter, headersHolding } from "./scrub";
+import { forwardedValue } from "./gateway/forward";
+import { dropFrom, headersHolding } from "./scrub";
 import type { CheckOutcome, Telemetry } from "./telemetry";
 
 /** The parts of an action definition the guard reads at wrap time. */
@@ -62,14 +63,27 @@ export function verify(ctx: Context, options: ResolvedOptions): number {
  * not change: the index of the matched secret, or a refusal code. Never throws.
  */
 export function verifyHeaders(headers: unknown, options: ResolvedOptions): number {
+  let value: unknown;
+  try {
+    value =
+      headers !== null && typeof headers === "object"
+        ? (headers as Record<string, unknown>)[options.headerName]
+        : undefined;
+  } catch {
+    value = null; // a Proxy or a throwing getter: refused below as invalid
+    return verifyValue(0, options);
+  }
+  return verifyValue(value, options);
+}
+
+/** {@link verifyHeaders} for the value itself (a header value, or one the door forwarded). Never throws. */
+export function verifyValue(value: unknown, options: ResolvedOptions): number {
   let set = options.store.current;
   if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
     set = options.store.prune();
   }
   if (set === null) return MISCONFIGURED;
   try {
-    if (headers === null || typeof headers !== "object") return MISSING;
-    const value = (headers as Record<string, unknown>)[options.headerName];
     if (value === undefined || value === null || value === "") return MISSING;
     if (typeof value !== "string") return INVALID;
     const matched = set.match(value);
@@ -96,9 +110,10 @@ export function refusal(code: number): Error {
 
 /**
  * Wraps an action handler with the check. An action that is not protected gets a pass-through that
- * only takes the header out of gateway calls' meta (the gateway sends it on every request; it must
- * not ride along into nested calls, spans or response meta); other calls go straight to the handler.
- * The returned handler never throws synchronously: a refusal is a rejected promise.
+ * only takes the header out of calls that carry it (the gateway's door forwards it into every call
+ * it makes for a request; it must not ride along into the handler, nested calls, spans or response
+ * meta); other calls go straight to the handler. The returned handler never throws synchronously:
+ * a refusal is a rejected promise.
  */
 export function guardAction(
   handler: ActionHandler,
@@ -110,11 +125,11 @@ export function guardAction(
   const { headerName } = options;
   if (!isProtected(action, options.mode)) {
     return function sharedSecretStrip(this: Service, ctx: Context) {
-      if (!policy.mustCheck(ctx.caller, options.gateways)) return handler.call(this, ctx);
       const headers = headersHolding(ctx, headerName);
-      if (headers === undefined) return handler.call(this, ctx);
-      dropFrom(ctx, headers, headerName);
-      return giveBackAfter(handler.call(this, ctx), ctx, headers);
+      if (headers !== undefined && policy.mustCheck(ctx.caller, options.gateways)) {
+        dropFrom(ctx, headers, headerName);
+      }
+      return handler.call(this, ctx);
     } as ActionHandler;
   }
   const actionName = String(action.name);
@@ -124,7 +139,10 @@ export function guardAction(
     const check = policy.mustCheck(ctx.caller, options.gateways);
     if (!check) return handler.call(this, ctx);
     const headers = headersHolding(ctx, headerName);
-    let code = verifyHeaders(headers, options);
+    // A local call from a request the gateway's door let in presents the door's value; any other
+    // call, the header in its meta (a remote call from a gateway node carries it there).
+    const forwarded = forwardedValue(ctx, headerName);
+    let code = forwarded !== undefined ? verifyValue(forwarded, options) : verifyHeaders(headers, options);
     if (code === MISSING && check === UNKNOWN_CALLER) code = CALLER_UNKNOWN;
     // Whatever the outcome, this call and what it calls next no longer see the header.
     if (headers !== undefined) dropFrom(ctx, headers, headerName);
@@ -140,6 +158,6 @@ export function guardAction(
         telemetry.rejected(ctx, actionName, outcome, rejectionLogLimit, rejectionLogInterval);
       result = Promise.reject(refusal(code));
     }
-    return headers === undefined ? result : giveBackAfter(result, ctx, headers);
+    return result;
   } as ActionHandler;
 }

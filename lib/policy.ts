@@ -27,13 +27,16 @@ export interface CallerPolicy {
 /** A service as the registry (or a local `Service`) shows it: what gateway detection reads. */
 export interface RegistryService {
   fullName: string;
-  settings?: { routes?: unknown } | null;
   metadata?: { $category?: unknown } | null;
 }
 
-/** A moleculer-web service, as any node sees it in the registry (settings and metadata are published). */
-export function looksLikeGateway(service: RegistryService): boolean {
-  return service.metadata?.$category === "gateway" || Array.isArray(service.settings?.routes);
+/**
+ * A moleculer-web service, as any node sees it in the registry: moleculer-web's own schema sets
+ * `metadata.$category: "gateway"`, and metadata is published to every node. A service that merely
+ * has a `settings.routes` array is an ordinary service.
+ */
+export function isGateway(service: RegistryService): boolean {
+  return service.metadata?.$category === "gateway";
 }
 
 /**
@@ -58,7 +61,7 @@ function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
     for (const service of services) {
       if (service.fullName !== caller) continue;
       found = true;
-      gateway ||= looksLikeGateway(service);
+      gateway ||= isGateway(service);
     }
     if (!found) return UNKNOWN_CALLER; // checked, and not remembered: it may be known next time
     known.set(caller, gateway);

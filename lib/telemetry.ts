@@ -23,6 +23,8 @@ export interface Telemetry {
   count(outcome: CheckOutcome, secret: string, action: string): void;
   /** Logs a refused call (rate-limited): action, request ID, caller and outcome only. */
   rejected(ctx: Context, action: string, outcome: CheckOutcome, limit: number, interval: number): void;
+  /** Logs a request refused at a gateway's door (rate-limited); `what` is built from safe parts only. */
+  rejectedRequest(what: string, requestID: unknown, limit: number, interval: number): void;
 }
 
 /** Request IDs come from a client header (`x-request-id`): keep them short and printable. */
@@ -102,6 +104,7 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
         interval,
       );
     },
+    rejectedRequest: rejected,
   };
 }
 

@@ -1,10 +1,9 @@
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
+import { MIDDLEWARE, forwardingRemoteCall } from "../lib/gateway/forward";
 import { guardAction, type GuardedActionDef } from "../lib/guard";
-import { forwardedHeader } from "../lib/gateway";
 import { protectedByMixin } from "../lib/layer";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
-import { callerPolicyFor, looksLikeGateway, type RegistryService } from "../lib/policy";
-import { hideHeader, keepHeadersAcrossRemoteCall, restoreHeader } from "../lib/scrub";
+import { callerPolicyFor, isGateway, type RegistryService } from "../lib/policy";
 import type { Log } from "../lib/secrets";
 import { telemetryFor } from "../lib/telemetry";
 
@@ -14,6 +13,9 @@ import { telemetryFor } from "../lib/telemetry";
  *
  * Calls with no caller (`broker.call`) and nested calls made by ordinary services are not asked
  * for the secret. Options are validated here, once; a bad one throws a `TypeError` that names it.
+ *
+ * On a gateway's node, {@link SharedSecretGateway}'s door checks requests with this middleware's
+ * secrets and header name, unless it is given its own.
  *
  * Moleculer wraps actions with user middlewares innermost, so a check placed there would run after
  * the cacher and the validator. This middleware therefore installs its check when the broker is
@@ -31,26 +33,17 @@ import { telemetryFor } from "../lib/telemetry";
 export function SharedSecretMiddleware(options?: SharedSecretOptions): Middleware {
   const resolved = resolveOptions(options);
   const outerInstalled = new WeakSet<ServiceBroker>();
-  // A gateway's own actions (moleculer-web's `api.rest`) get the forwarded header in their meta
-  // before anything checks it: it is hidden from the middlewares around them (tracing's span tags,
-  // action loggers) and given back to the handler, which routes the call that is checked.
-  const gatewayOwn = (action: GuardedActionDef) => {
-    const service = action.service as unknown as RegistryService | null | undefined;
-    return service != null && (looksLikeGateway(service) || resolved.gateways.has(service.fullName));
-  };
 
-  return {
+  const middleware = {
     name: "SharedSecret",
     // Only Moleculer's own services (`$node`) are wrapped before `created` runs; they have no
     // cacher, so the innermost position is safe for them. Everything later gets the outer check.
     localAction(this: ServiceBroker, handler: ActionHandler, action: GuardedActionDef) {
-      if (outerInstalled.has(this)) return gatewayOwn(action) ? restoreHeader(handler) : handler;
+      if (outerInstalled.has(this)) return handler;
       return guardAction(handler, action, resolved, callerPolicyFor(this), telemetryFor(this));
     },
-    // A remote call from a context that carries the header (the gateway's) keeps it for the next call.
-    remoteAction(handler: ActionHandler) {
-      return keepHeadersAcrossRemoteCall(handler, resolved.headerName);
-    },
+    // On a gateway's node: a call the door's request makes to another node carries the header there.
+    remoteAction: forwardingRemoteCall,
     created(broker: ServiceBroker) {
       outerInstalled.add(broker);
       const policy = callerPolicyFor(broker);
@@ -60,36 +53,37 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
         name: "SharedSecretGuard",
         localAction(handler: ActionHandler, action: GuardedActionDef) {
           if (action.service != null && protectedByMixin(action.service)) return handler;
-          const inner = gatewayOwn(action) ? hideHeader(handler, resolved.headerName) : handler;
-          return guardAction(inner, action, resolved, policy, telemetry);
+          return guardAction(handler, action, resolved, policy, telemetry);
         },
       } as Middleware);
     },
     started(broker: ServiceBroker) {
       const { logger } = telemetryFor(broker);
-      warnAboutGatewaysThatDoNotForward(broker, resolved.headerName, logger);
+      warnAboutGatewaysWithoutDoor(broker, logger);
       return resolved.store.start(logger);
     },
     async stopped() {
       resolved.store.stop();
     },
-  } as Middleware;
+  };
+  // Found by SharedSecretGateway's door on this broker; non-enumerable, so never serialized.
+  Object.defineProperty(middleware, MIDDLEWARE, { value: resolved });
+  return middleware as unknown as Middleware;
 }
 
 /**
- * A gateway on this node that does not forward the header makes every protected call through it a
- * 401: say so once, at start-up, with the fix. (Routes that copy the header themselves, in
- * `onBeforeCall`, are fine: the warning says so.)
+ * A moleculer-web gateway on this node without the door checks no request and carries no secret
+ * into its calls: every protected call through it is a 401. Say so once, at start-up, with the fix.
  */
-function warnAboutGatewaysThatDoNotForward(broker: ServiceBroker, headerName: string, logger: Log): void {
+function warnAboutGatewaysWithoutDoor(broker: ServiceBroker, logger: Log): void {
   for (const service of broker.services) {
-    if (!looksLikeGateway(service as unknown as RegistryService)) continue;
-    const settings = (service.settings ?? {}) as { rootCallOptions?: unknown };
-    if (forwardedHeader(settings.rootCallOptions) === headerName) continue;
+    if (!isGateway(service as unknown as RegistryService)) continue;
+    if ((service.metadata as { sharedSecretDoor?: unknown } | undefined)?.sharedSecretDoor !== undefined)
+      continue;
     logger.warn(
-      `Shared secret: gateway '${service.fullName}' does not forward ${headerName} ` +
-        "(set settings.rootCallOptions: forwardSecretHeader()); its calls to protected actions are " +
-        "refused with 401 unless its routes copy the header into ctx.meta.headers themselves.",
+      `Shared secret: gateway '${service.fullName}' has no front door (add SharedSecretGateway() to its ` +
+        "mixins): its requests are not checked before its routes run, and its calls to protected " +
+        "actions are refused with 401.",
     );
   }
 }

@@ -1,23 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Errors, Service, ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
-import { forwardSecretHeader } from "../lib/gateway";
+import { SharedSecretGateway } from "../index";
 
 /**
- * The HTTP entry point. It forwards only the shared secret header into `ctx.meta.headers` (for every
- * route, through `rootCallOptions`) and exposes exactly three aliases: no auto-aliases, no `~node`.
+ * The HTTP entry point. Its front door (`SharedSecretGateway`) checks the shared secret on every
+ * request before moleculer-web reads it, except on `GET /health` (open, for load balancers), and
+ * carries it only into the action calls it makes. It exposes exactly three aliases: no
+ * auto-aliases, no `~node`.
  *
  * A service whose node has gone (crashed, or cut off by a transporter outage) answers
  * `503 Service unavailable`, never moleculer's `404`: a gateway in front must see a transient 5xx.
  */
 const ApiService: ServiceSchema<ApiSettingsSchema> = {
   name: "api",
-  mixins: [ApiGateway],
+  mixins: [SharedSecretGateway(), ApiGateway],
   settings: {
     port: Number(process.env.PORT ?? 3000),
     ip: process.env.IP ?? "127.0.0.1",
-    // Typed as an object by moleculer-web, but a function (options, req, res) is supported.
-    rootCallOptions: forwardSecretHeader() as unknown as ApiSettingsSchema["rootCallOptions"],
     routes: [
       {
         path: "/",
@@ -26,7 +26,7 @@ const ApiService: ServiceSchema<ApiSettingsSchema> = {
         bodyParsers: { json: true, urlencoded: false },
         aliases: {
           "GET /protected": "protected.access",
-          "GET /health": "health.check",
+          "GET /health": { action: "health.check", sharedSecret: false },
           "GET /relay": "relay.access",
         },
       },

@@ -127,9 +127,10 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       "/~node/actions",
       "/$node/actions",
       "/%24node/services",
-    ])("answers %s with 404, even with the secret: nothing is auto-exposed", async (path) => {
+    ])("answers %s with 404 with the secret (nothing is auto-exposed), 401 without", async (path) => {
       expect((await request(app.port, path, OK)).status).toBe(404);
-      expect((await request(app.port, path)).status).toBe(404);
+      // The door refuses before routing: a client without the secret cannot even map what exists.
+      expect((await request(app.port, path)).status).toBe(401);
     });
 
     it("does not let in-process code reach the private api.rest action through the registry", async () => {

@@ -14,7 +14,12 @@ import { codeHeaderObjects, disguisedSecret, nearMisses, params, SECRET, SECRETS
 const HEADER = "x-shared-secret";
 const options = resolveOptions({ secret: [...SECRETS] });
 const gatewayPolicy: CallerPolicy = { mustCheck: (caller) => (caller != null ? 1 : 0) };
-const silent: Telemetry = { logger: console, count: () => undefined, rejected: () => undefined };
+const silent: Telemetry = {
+  logger: console,
+  count: () => undefined,
+  rejected: () => undefined,
+  rejectedRequest: () => undefined,
+};
 const gatewayCall = (headers: unknown) => ({ caller: "api", meta: { headers } }) as unknown as Context;
 
 describe("matchSecret, for any value that is not an accepted secret", () => {
@@ -140,7 +145,8 @@ describe("a real broker, for values in-process code hands in as the gateway", ()
   });
   let runs = 0;
   beforeAll(async () => {
-    broker.createService({ name: "api", settings: { routes: [] }, actions: {} });
+    // A gateway as moleculer-web marks itself (metadata.$category), not by a settings.routes shape.
+    broker.createService({ name: "api", metadata: { $category: "gateway" }, actions: {} });
     broker.createService({
       name: "vault",
       actions: {

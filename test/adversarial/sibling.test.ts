@@ -1,5 +1,5 @@
 import ApiGateway from "moleculer-web";
-import { forwardSecretHeader, SharedSecretMiddleware } from "../../index";
+import { SharedSecretGateway, SharedSecretMiddleware } from "../../index";
 import { startApp, type TestApp } from "../helpers/app";
 import { request } from "../helpers/http";
 import { SECRET } from "./support/fuzz";
@@ -14,11 +14,10 @@ describe("a gateway that makes two protected calls for one request", () => {
         { name: "users", actions: { resolve: () => ({ id: 1 }) } },
         {
           name: "gw",
-          mixins: [ApiGateway],
+          mixins: [SharedSecretGateway(), ApiGateway],
           settings: {
             port: 0,
             ip: "127.0.0.1",
-            rootCallOptions: forwardSecretHeader(),
             routes: [{ path: "/", authentication: true, aliases: { "GET /protected": "protected.access" } }],
           },
           methods: {

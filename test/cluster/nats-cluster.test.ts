@@ -7,7 +7,7 @@ import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/proc
 /*
  * Four Moleculer nodes in four processes, each started with `npm start` and its own SERVICES, over a
  * real nats-server on a free loopback port:
- *   node-gw     api (moleculer-web), started without SHARED_SECRET
+ *   node-gw     api (moleculer-web with the front door), which checks every request with SHARED_SECRET
  *   node-relay  relay: relay.access calls protected.access, which runs on another node
  *   node-p1     protected, health
  *   node-p2     protected, health (the second instance, which takes over when node-p1 dies)
@@ -47,7 +47,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${httpPort}`;
   nats = await startNatsServer(natsPort);
   const started = [
-    startClusterNode("node-gw", ["services/api.service.ts"], ""),
+    startClusterNode("node-gw", ["services/api.service.ts"], SECRET),
     startClusterNode("node-relay", ["services/relay.service.ts"], SECRET),
     startClusterNode("node-p1", ["services/protected.service.ts", "services/health.service.ts"], SECRET),
     startClusterNode("node-p2", ["services/protected.service.ts", "services/health.service.ts"], SECRET),
@@ -89,8 +89,11 @@ describe("a gateway node and protected nodes over NATS", () => {
     expect(answer.json).toEqual({ status: "ok" });
   });
 
-  it("starts the gateway-only node without SHARED_SECRET", () => {
-    expect(nodes["node-gw"].output()).toMatch(/API Gateway listening/);
+  it("starts the gateway-only node, its door reporting which routes are open", () => {
+    const output = nodes["node-gw"].output();
+    expect(output).toMatch(/API Gateway listening/);
+    expect(output).toMatch(/GET \/health +action health\.check +open +alias sharedSecret: false/);
+    expect(output).toMatch(/GET \/protected +action protected\.access +locked +default/);
   });
 
   it("runs the nested call on another node, which is never asked for the secret", async () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
     startNode({
       nodeID: "tcp-gw",
       services: ["services/api.service.ts"],
-      env: { ...env, SHARED_SECRET: "" },
+      env: { ...env, SHARED_SECRET: SECRET },
     }),
     startNode({
       nodeID: "tcp-svc",

@@ -1,5 +1,7 @@
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
 import type { AddressInfo } from "node:net";
+import { SharedSecretGateway, type SharedSecretGatewayOptions } from "../../index";
 import ApiService from "../../services/api.service";
 import HealthService from "../../services/health.service";
 import ProtectedService from "../../services/protected.service";
@@ -27,6 +29,8 @@ export interface TestAppOptions {
   apiSettings?: Record<string, unknown>;
   /** Leave out the reference `protected` and `health` services. */
   withoutReferenceServices?: boolean;
+  /** Options of the gateway's door, instead of the reference `SharedSecretGateway()`. */
+  gateway?: SharedSecretGatewayOptions;
 }
 
 /**
@@ -47,9 +51,12 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     broker.createService(HealthService);
   }
   for (const schema of options.services ?? []) broker.createService(schema);
+  const reference = options.gateway
+    ? { ...ApiService, mixins: [SharedSecretGateway(options.gateway), ApiGateway] }
+    : ApiService;
   const api = broker.createService({
     name: "api",
-    mixins: [ApiService],
+    mixins: [reference],
     settings: { port: 0, ip: "127.0.0.1", logRequestParams: "debug", ...options.apiSettings },
   });
   await broker.start();

@@ -57,11 +57,12 @@ const routes = [
     mappingPolicy: "restrict",
     aliases: {
       "GET /protected": "protected.access",
-      "GET /health": "health.check",
+      "GET /health": { action: "health.check", sharedSecret: false },
       "GET /orders": "orders.list",
+      "GET /open-orders": { action: "orders.list", sharedSecret: false },
       "GET /orders/cached": "orders.cached",
       "GET /orders/:id": "orders.byId",
-      "GET /ping": "orders.ping",
+      "GET /ping": { action: "orders.ping", sharedSecret: false },
       "GET /node-health": "$node.health",
     },
   },
@@ -150,9 +151,16 @@ describe("which calls must carry the secret", () => {
     expect((await app.get("/orders/12", OK)).status).toBe(200);
   });
 
-  it("lets an action opt out with sharedSecret: false", async () => {
+  it("lets an action opt out with sharedSecret: false (behind an open alias)", async () => {
     expect((await app.get("/ping")).status).toBe(200);
     expect(runs["orders.ping"]).toBe(1);
+  });
+
+  it("still refuses a protected action behind an open alias: opening a door opens no action", async () => {
+    const res = await app.get("/open-orders");
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ message: "No secret provided" });
+    expect(runs).toEqual({});
   });
 
   it("lets a whole service opt out with sharedSecret: false (the reference health service)", async () => {
@@ -177,11 +185,11 @@ describe("which calls must carry the secret", () => {
     expect(runs).toEqual({});
   });
 
-  it("warns once at start-up about the gateway that forwards no headers, with the fix", () => {
-    const lines = app.logger.lines.filter((l) => l.includes("does not forward"));
+  it("warns once at start-up about the gateway that has no front door, with the fix", () => {
+    const lines = app.logger.lines.filter((l) => l.includes("has no front door"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^warn .*gateway 'bare' does not forward x-shared-secret .*forwardSecretHeader\(\)/,
+      /^warn .*gateway 'bare' has no front door \(add SharedSecretGateway\(\) to its mixins\)/,
     );
   });
 
@@ -212,7 +220,11 @@ describe("opt-in mode", () => {
         routes: [
           {
             path: "/",
-            aliases: { "GET /free": "open.free", "GET /locked": "open.locked", "GET /vault": "vault.read" },
+            aliases: {
+              "GET /free": { action: "open.free", sharedSecret: false },
+              "GET /locked": "open.locked",
+              "GET /vault": "vault.read",
+            },
           },
         ],
       },
@@ -220,7 +232,7 @@ describe("opt-in mode", () => {
   });
   afterAll(() => app.stop());
 
-  it("leaves actions that do not ask for protection open", async () => {
+  it("leaves actions that do not ask for protection open (behind an open alias)", async () => {
     expect((await app.get("/free")).status).toBe(200);
   });
 

@@ -9,6 +9,8 @@ describe("the service mixin, without the broker-wide middleware", () => {
   beforeAll(async () => {
     app = await startApp({
       broker: { cacher: "Memory" },
+      // No broker middleware: the gateway's door gets the secret of its own.
+      gateway: { secret: SECRET },
       services: [
         {
           name: "billing",
@@ -32,8 +34,9 @@ describe("the service mixin, without the broker-wide middleware", () => {
             path: "/",
             aliases: {
               "GET /protected": "protected.access",
+              "GET /unguarded": { action: "protected.access", sharedSecret: false },
               "GET /invoice/:id": "billing.invoice",
-              "GET /ping": "billing.ping",
+              "GET /ping": { action: "billing.ping", sharedSecret: false },
             },
           },
         ],
@@ -68,8 +71,9 @@ describe("the service mixin, without the broker-wide middleware", () => {
   });
 
   it("protects only the services that use it", async () => {
-    // No broker middleware here: the reference protected service is open.
-    expect((await app.get("/protected")).status).toBe(200);
+    // No broker middleware here: behind an open alias, the reference protected service is open.
+    expect((await app.get("/unguarded")).status).toBe(200);
+    expect((await app.get("/protected")).status).toBe(401); // the door still locks the other alias
   });
 
   it("does not ask in-process code for the secret", async () => {

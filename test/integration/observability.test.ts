@@ -42,11 +42,14 @@ describe("metrics of checks", () => {
     const rows = snapshot
       .map((v) => `${v.labels.outcome}/${v.labels.secret}/${v.labels.action}=${v.value}`)
       .sort();
+    // Refusals happen at the door; accepted requests are checked at the door and again by the action.
     expect(rows).toEqual([
+      "accepted/current/api.door=3",
       "accepted/current/protected.access=3",
+      "accepted/previous/api.door=2",
       "accepted/previous/protected.access=2",
-      "invalid//protected.access=5",
-      "missing//protected.access=4",
+      "invalid//api.door=5",
+      "missing//api.door=4",
     ]);
   });
 
@@ -67,7 +70,7 @@ describe("logs of rejections", () => {
     });
     const presented: string[] = [];
     const accounted = () =>
-      app.logger.lines.filter((l) => l.includes("refused call to")).length +
+      app.logger.lines.filter((l) => l.includes("refused GET request to")).length +
       app.logger.lines
         .filter((l) => l.includes("not logged in the last window"))
         .reduce((sum, l) => sum + Number(/(\d+) more/.exec(l)?.[1]), 0);
@@ -85,14 +88,14 @@ describe("logs of rejections", () => {
     } finally {
       await app.stop();
     }
-    const refused = app.logger.lines.filter((l) => l.includes("refused call to"));
+    const refused = app.logger.lines.filter((l) => l.includes("refused GET request to"));
     const summaries = app.logger.lines.filter((l) => l.includes("not logged in the last window"));
     expect(summaries.length).toBeGreaterThanOrEqual(1);
     // At most 5 lines per 500 ms window, plus one summary line per window with drops.
     expect(refused.length).toBeLessThanOrEqual(5 * (summaries.length + 1));
     expect(refused.length).toBeLessThan(200);
-    expect(refused[0]).toMatch(/^warn .*refused call to 'protected.access' \(missing\) from 'api', request /);
-    expect(refused[1]).toMatch(/\(invalid\) from 'api', request req-1\.$/);
+    expect(refused[0]).toMatch(/^warn .*refused GET request to gateway 'api' \(missing\), request /);
+    expect(refused[1]).toMatch(/refused GET request to gateway 'api' \(invalid\), request req-1\.$/);
     const log = app.logger.lines.join("\n");
     for (const value of presented) expect(log).not.toContain(value);
     expect(log).not.toContain(SECRET);

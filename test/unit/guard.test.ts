@@ -17,7 +17,12 @@ const SECRET = "unit-secret-0123456789abcdef0123";
 const options = resolveOptions({ secret: SECRET });
 const gatewayCall = (headers: unknown) => ({ caller: "api", meta: { headers } }) as unknown as Context;
 const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => (caller != null ? 1 : 0) };
-const silent: Telemetry = { logger: console, count: () => undefined, rejected: () => undefined };
+const silent: Telemetry = {
+  logger: console,
+  count: () => undefined,
+  rejected: () => undefined,
+  rejectedRequest: () => undefined,
+};
 
 describe("verify", () => {
   it("takes a refused value out of the call's meta too", () => {

@@ -165,7 +165,7 @@ export function describeLeakHunt(title: string, env: Record<string, string>): vo
         /exported spans \[\{.*"name":"GET \/protected/,
         /METRICS END/,
         /Params: \{ q: '1' \}/,
-        /Request error! SharedSecretError : Invalid secret \n SharedSecretError: Invalid secret\n\s+at /,
+        /refused GET request to gateway 'api' \(invalid\), request /,
         /Calling '.*' with params/,
       ];
       expect(expected.filter((pattern) => !pattern.test(hunt.output))).toEqual([]);

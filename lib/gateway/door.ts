@@ -1,0 +1,357 @@
+/**
+ * The gateway's front door: `SharedSecretGateway()`, a mixin for moleculer-web services that checks
+ * every HTTP request before moleculer-web reads it, and takes the secret out of the request.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import { SharedSecretConfigurationError } from "../errors";
+import { MISCONFIGURED, verifyHeaders } from "../guard";
+import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../options";
+import { telemetryFor } from "../telemetry";
+import { writeRefusal } from "./answer";
+import { MIDDLEWARE, markRequestContext } from "./forward";
+import { removeHeader, removeQueryParameter } from "./request";
+import {
+  allowedMethods,
+  anythingOpen,
+  exposureOf,
+  isOpen,
+  renderExposure,
+  routedPath,
+  type ExposureEntry,
+  type GatewayInternals,
+  type GatewayRoute,
+} from "./routes";
+
+/**
+ * Options of {@link SharedSecretGateway}. By default the door checks with the secrets, header name
+ * and rejection log of its broker's {@link SharedSecretMiddleware} (one configuration per node);
+ * give it `secret` or `secretFile` (with the other secret options) to configure it on its own,
+ * e.g. on a broker that protects services with {@link SharedSecretMixin} only.
+ */
+export interface SharedSecretGatewayOptions extends Pick<
+  SharedSecretOptions,
+  | "secret"
+  | "secretFile"
+  | "refreshInterval"
+  | "providerTimeout"
+  | "headerName"
+  | "rejectionLogLimit"
+  | "rejectionLogInterval"
+> {
+  /**
+   * Serve static files (moleculer-web `settings.assets`) without the secret.
+   * @defaultValue `false`: static files are locked like everything else
+   */
+  openAssets?: boolean;
+  /**
+   * For a gateway node that must not hold the secret: the door checks nothing and only carries the
+   * header (when a request has one) into the gateway's action calls, where the middleware checks it
+   * on the nodes that run the actions. Alias functions, route `use` middlewares and static files
+   * are then NOT protected; logged once at start-up.
+   * @defaultValue `false`: the door checks every request (a node without a secret answers 500)
+   */
+  forwardOnly?: boolean;
+}
+
+/** The schema {@link SharedSecretGateway} returns: put it in your moleculer-web service's `mixins`. */
+export type SharedSecretGatewaySchema = Partial<ServiceSchema> & {
+  merged(this: Service, schema: ServiceSchema): void;
+  created(this: Service): void;
+  started(this: Service): Promise<void>;
+  stopped(this: Service): void;
+};
+
+/** Marks the door's own `httpHandler`, so a second door (the mixin twice) is found. */
+const DOOR = Symbol.for("moleculer-shared-secret.door.v1");
+/** Where a gateway service keeps its exposure report function (see {@link gatewayExposure}). */
+const EXPOSURE = Symbol.for("moleculer-shared-secret.exposure.v1");
+
+type HttpHandler = (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown;
+type GatewayService = Service &
+  GatewayInternals & { server?: { listeners(event: string): unknown[] }; httpHandler?: unknown };
+type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: string]: unknown };
+
+function refuseToStart(service: string, problem: string): Error {
+  return new Error(`Shared secret: gateway '${service}' ${problem}`);
+}
+
+function booleanOption(value: unknown, option: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new TypeError(`Shared secret: "${option}" option must be a boolean.`);
+  return value;
+}
+
+/** The route a request for `path` goes to, for its CORS settings (alias first, as moleculer-web). */
+function routeOf(gateway: GatewayInternals, path: string, method: string): GatewayRoute | undefined {
+  const found = gateway.resolveAlias(path, method);
+  if (found) return found.alias.route;
+  return (gateway.routes ?? []).find((route) => path.startsWith(route.path));
+}
+
+/**
+ * Mixin for moleculer-web services: the front door. Every HTTP request is checked for the shared
+ * secret before moleculer-web sees it — before its request log, body parsers, route `use`
+ * middlewares, alias functions, `onBeforeCall`, `authenticate`, static files — except on routes and
+ * aliases marked `sharedSecret: false`. Refusals get the middleware's answers (401 `No secret
+ * provided` / `Invalid secret`, 500 `Server configuration error`) and no user code runs.
+ *
+ * Once checked, the header is removed from `req.headers`, `req.headersDistinct` and
+ * `req.rawHeaders`, and a query parameter named like it from the URL. The actions the gateway calls
+ * for the request (the alias target; calls from `authenticate`, `authorize`, `onBeforeCall`) get it
+ * in their own `ctx.meta.headers`, where {@link SharedSecretMiddleware} checks it again and drops it.
+ * Nothing else (the request's context, events, logs, spans) ever holds it.
+ *
+ * The door wraps whatever `httpHandler` the service ends up with, so the order of `mixins` does
+ * not matter. The service refuses to start when moleculer-web is not mixed in, when the broker has
+ * no {@link SharedSecretMiddleware}, or when its HTTP server does not call the door.
+ *
+ * `HEAD` is answered like `GET` without a body; `OPTIONS` never reaches an action: a CORS
+ * preflight is answered by moleculer-web, anything else by the door (`204` with `Allow`).
+ *
+ * @param options - the secret sources of {@link SharedSecretOptions}, plus `openAssets` and
+ * `forwardOnly`; validated once, here.
+ * @example
+ * ```ts
+ * import ApiGateway from "moleculer-web";
+ * import { SharedSecretGateway } from "moleculer-shared-secret";
+ *
+ * export default {
+ *   name: "api",
+ *   mixins: [SharedSecretGateway(), ApiGateway],
+ *   settings: {
+ *     routes: [{ path: "/", aliases: {
+ *       "GET /protected": "protected.access",
+ *       "GET /health": { action: "health.check", sharedSecret: false }, // open
+ *     } }],
+ *   },
+ * };
+ * ```
+ */
+export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): SharedSecretGatewaySchema {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError('Shared secret: "options" option must be an object.');
+  }
+  const { openAssets: openAssetsOption, forwardOnly: forwardOnlyOption, ...secretOptions } = options;
+  for (const misplaced of ["mode", "gateways"]) {
+    if (misplaced in secretOptions) {
+      throw new TypeError(
+        `Shared secret: "${misplaced}" is an option of SharedSecretMiddleware, not of SharedSecretGateway.`,
+      );
+    }
+  }
+  const openAssets = booleanOption(openAssetsOption, "openAssets");
+  const forwardOnly = booleanOption(forwardOnlyOption, "forwardOnly");
+  // Its own secrets when given some; otherwise those of the broker's middleware, found at `merged`.
+  const own =
+    secretOptions.secret !== undefined || secretOptions.secretFile !== undefined
+      ? resolveOptions(secretOptions)
+      : undefined;
+  if (own === undefined && Object.keys(secretOptions).length > 0) {
+    throw new TypeError(
+      `Shared secret: "${Object.keys(secretOptions)[0]}" goes with "secret" or "secretFile" in ` +
+        "SharedSecretGateway(); without them the door uses the broker's SharedSecretMiddleware options.",
+    );
+  }
+
+  /** Requests the door let in, and the header value to carry into their calls ("" for none). */
+  const admitted = new WeakMap<IncomingMessage, string>();
+  /** Per gateway: whether any route or alias is open, for the alias table it was computed on. */
+  const openness = new WeakMap<object, { aliases: unknown; routes: number; open: boolean }>();
+
+  function somethingOpen(gateway: GatewayService): boolean {
+    const cached = openness.get(gateway);
+    const routes = gateway.routes?.length ?? 0;
+    if (cached !== undefined && cached.aliases === gateway.aliases && cached.routes === routes)
+      return cached.open;
+    const open = anythingOpen(gateway, openAssets);
+    openness.set(gateway, { aliases: gateway.aliases, routes, open });
+    return open;
+  }
+
+  function door(inner: HttpHandler, resolved: ResolvedOptions): HttpHandler {
+    const name = resolved.headerName;
+    const frontDoor = function sharedSecretFrontDoor(
+      this: GatewayService,
+      req: IncomingMessage,
+      res: ServerResponse,
+      next?: unknown,
+    ) {
+      let method = req.method ?? "GET";
+      const special = method === "HEAD" || method === "OPTIONS";
+      const checkOpen = somethingOpen(this);
+      const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
+      if (method === "HEAD" && !this.resolveAlias(path, "HEAD")) {
+        // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
+        req.method = method = "GET";
+      }
+      const preflight = method === "OPTIONS" ? req.headers["access-control-request-method"] : undefined;
+      const routedMethod = typeof preflight === "string" ? preflight : method;
+      const open = checkOpen && isOpen(this, path, routedMethod, openAssets);
+
+      if (req.url !== undefined && req.url.includes("?")) removeQueryParameter(req, name);
+      const value = req.headers[name];
+      if (!open && !forwardOnly) {
+        const code = verifyHeaders(req.headers, resolved);
+        if (code < 0) {
+          if (value !== undefined) removeHeader(req, name);
+          return refuse(this, req, res, code, resolved);
+        }
+        telemetry(this).count(
+          "accepted",
+          resolved.store.current?.labels[code] ?? "",
+          `${this.fullName}.door`,
+        );
+      }
+      if (value !== undefined) removeHeader(req, name);
+      admitted.set(req, typeof value === "string" ? value : "");
+
+      if (method === "OPTIONS") {
+        const route = routeOf(this, path, routedMethod);
+        const cors = route?.cors ?? this.settings.cors;
+        if (!(cors && preflight !== undefined)) {
+          res.writeHead(204, { Allow: allowedMethods(this, path), "Content-Length": "0" });
+          res.end();
+          return;
+        }
+      }
+      return inner.call(this, req, res, next);
+    };
+    Object.defineProperty(frontDoor, DOOR, { value: true });
+    return frontDoor;
+  }
+
+  function telemetry(service: Service) {
+    return telemetryFor(service.broker);
+  }
+
+  function refuse(
+    gateway: GatewayService,
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: number,
+    { rejectionLogLimit, rejectionLogInterval }: ResolvedOptions,
+  ): void {
+    const outcome = code === MISCONFIGURED ? "misconfigured" : code === -1 ? "missing" : "invalid";
+    const t = telemetry(gateway);
+    t.count(outcome, "", `${gateway.fullName}.door`);
+    // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
+    // client may have put the secret in it.
+    if (code !== MISCONFIGURED) {
+      t.rejectedRequest(
+        `${req.method ?? "?"} request to gateway '${gateway.fullName}' (${outcome})`,
+        req.headers["x-request-id"],
+        rejectionLogLimit,
+        rejectionLogInterval,
+      );
+    }
+    writeRefusal(res, code);
+  }
+
+  /** moleculer-web's `rest` action, which every request runs: marks the request's root context. */
+  function marking(rest: ActionDef["handler"], name: string): ActionDef["handler"] {
+    return function sharedSecretRest(this: Service, ctx: Context) {
+      const req = (ctx.params as { req?: IncomingMessage } | null)?.req;
+      const value = req != null && typeof req === "object" ? admitted.get(req) : undefined;
+      // A request that did not come through the door (something called the action itself, or an
+      // HTTP server that calls another handler): refused, never served.
+      if (value === undefined) return Promise.reject(new SharedSecretConfigurationError());
+      if (value !== "") markRequestContext(ctx, name, value);
+      return rest.call(this, ctx);
+    };
+  }
+
+  return {
+    merged(this: Service, schema: ServiceSchema) {
+      const service = String(schema.name ?? "?");
+      const methods = (schema.methods ?? {}) as Record<string, unknown>;
+      const actions = (schema.actions ?? {}) as Record<string, unknown>;
+      const inner = methods.httpHandler;
+      const rest = actions.rest;
+      if (typeof inner !== "function" || rest == null) {
+        throw refuseToStart(
+          service,
+          "is not a moleculer-web service: SharedSecretGateway() goes in the mixins of a service that " +
+            "also mixes in moleculer-web (mixins: [SharedSecretGateway(), ApiGateway]).",
+        );
+      }
+      if ((inner as unknown as Record<symbol, unknown>)[DOOR] === true) {
+        throw refuseToStart(service, "mixes in SharedSecretGateway() twice: keep one.");
+      }
+      const found = this.broker.middlewares.list
+        .map((mw) => (mw as unknown as Record<symbol, unknown> | null)?.[MIDDLEWARE])
+        .filter((options) => options !== undefined) as ResolvedOptions[];
+      if (own === undefined && found.length !== 1) {
+        throw refuseToStart(
+          service,
+          found.length === 0
+            ? "has no secret to check with: add SharedSecretMiddleware() to this broker's middlewares " +
+                '(moleculer.config.ts), or give SharedSecretGateway() its own "secret" or "secretFile".'
+            : 'cannot tell which of this broker\'s SharedSecretMiddleware() instances to check with: give SharedSecretGateway() its own "secret".',
+        );
+      }
+      const resolved = own ?? found[0];
+      const def = (typeof rest === "function" ? { handler: rest } : rest) as ActionDef;
+      actions.rest = { ...def, handler: marking(def.handler, resolved.headerName) };
+      methods.httpHandler = door(inner as HttpHandler, resolved);
+      schema.actions = actions as ServiceSchema["actions"];
+      schema.methods = methods as ServiceSchema["methods"];
+      schema.metadata = { ...schema.metadata, sharedSecretDoor: forwardOnly ? "forward-only" : "check" };
+    },
+
+    async started(this: Service) {
+      const gateway = this as GatewayService;
+      const listeners = gateway.server?.listeners("request");
+      if (listeners !== undefined && !listeners.includes(gateway.httpHandler)) {
+        throw refuseToStart(
+          this.fullName,
+          "has an HTTP server that does not call its httpHandler, so requests would skip the door: " +
+            "do not replace moleculer-web's server or its request listener.",
+        );
+      }
+      const { logger } = telemetry(this);
+      if (forwardOnly) {
+        logger.warn(
+          `Shared secret: gateway '${this.fullName}' is forward-only: it checks no request itself; ` +
+            "alias functions, route use middlewares and static files are not protected. Actions are " +
+            "checked by the middleware on the nodes that run them.",
+        );
+      }
+      if (own !== undefined) await own.store.start(logger);
+      const report = exposureOf(gateway, openAssets, forwardOnly);
+      this.logger.info(`Shared secret: exposure of gateway '${this.fullName}'\n${renderExposure(report)}`);
+    },
+
+    stopped() {
+      own?.store.stop();
+    },
+
+    created(this: Service) {
+      const gateway = this as GatewayService;
+      Object.defineProperty(this, EXPOSURE, { value: () => exposureOf(gateway, openAssets, forwardOnly) });
+    },
+  };
+}
+
+/**
+ * The exposure report of a gateway service that mixes in {@link SharedSecretGateway}: each route and
+ * alias it serves now, what serves it, and whether a request without the secret gets past the door.
+ *
+ * @example
+ * ```ts
+ * const api = broker.getLocalService("api");
+ * expect(gatewayExposure(api)).toContainEqual(
+ *   { request: "GET /health", target: "action health.check", access: "open", reason: "alias sharedSecret: false" });
+ * ```
+ */
+export function gatewayExposure(service: Service): ExposureEntry[] {
+  const report = (service as unknown as Record<symbol, unknown> | null)?.[EXPOSURE];
+  if (typeof report !== "function") {
+    throw new TypeError(
+      "Shared secret: gatewayExposure() takes a service that mixes in SharedSecretGateway().",
+    );
+  }
+  return (report as () => ExposureEntry[])();
+}
+
+export type { ExposureEntry };

@@ -1,0 +1,106 @@
+/**
+ * Carrying the secret the front door checked to the actions a gateway calls for a request, and
+ * nowhere else: a hidden mark on the request's root context, read by the guard of a local call and
+ * copied into a remote call's meta only while that call is on its way to the other node.
+ */
+import type { ActionHandler, Context, Service } from "moleculer";
+
+type Headers = Record<string, unknown>;
+
+/**
+ * Set on {@link SharedSecretMiddleware}'s middleware object (non-enumerable, so never serialized):
+ * how a gateway's door finds the middleware of its broker, whose secrets and header name it checks
+ * with unless it is given its own. `Symbol.for` and versioned, like {@link MARK}.
+ */
+export const MIDDLEWARE = Symbol.for("moleculer-shared-secret.middleware.v1");
+
+/**
+ * The mark's key. `Symbol.for`, so that two copies of this package in one app (a common npm
+ * situation) still understand each other; versioned, so that an incompatible mark is ignored.
+ */
+const MARK = Symbol.for("moleculer-shared-secret.forwarded.v1");
+
+/** What a marked root context holds: the header's name and a closure over the value presented. */
+interface Mark {
+  readonly name: string;
+  value(): string;
+}
+
+function isObject(value: unknown): value is Headers {
+  return value !== null && typeof value === "object";
+}
+
+/** `headers` without `name`, as a new object (built without `delete`, which slows objects down). */
+export function headersWithout(headers: Headers, name: string): Headers {
+  const copy: Headers = {};
+  for (const key in headers) if (key !== name) copy[key] = headers[key];
+  return copy;
+}
+
+/**
+ * Marks the root context of a request the door let in: the calls made from it (the routed action,
+ * `authenticate`, `authorize`, `onBeforeCall`, alias functions using `req.$ctx`) present `value` to
+ * the guard. The mark is a non-enumerable symbol property holding a closure: meta, spreads, JSON,
+ * loggers, spans and `util.inspect` of the context never show the value.
+ */
+export function markRequestContext(ctx: Context, name: string, value: string): void {
+  const mark: Mark = Object.freeze({ name, value: () => value });
+  Object.defineProperty(ctx, MARK, { value: mark, enumerable: false, configurable: true });
+}
+
+function markOf(ctx: Context): Mark | undefined {
+  const parent = (ctx as unknown as { options?: { parentCtx?: Record<symbol, unknown> | null } | null })
+    .options?.parentCtx;
+  return parent == null ? undefined : (parent[MARK] as Mark | undefined);
+}
+
+/**
+ * The value the door forwarded to this call, when the call was made from a marked context (on
+ * this node) for header `name`; undefined otherwise. Never throws.
+ */
+export function forwardedValue(ctx: Context, name: string): string | undefined {
+  try {
+    const mark = markOf(ctx);
+    return mark !== undefined && mark.name === name ? mark.value() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `remoteAction` hook, on the gateway's node: a call from a marked context to an action on another
+ * node gets the header in its own `meta.headers` (a new object) for the trip, where that node's
+ * guard verifies and drops it; when the call settles, before Moleculer merges the call's meta back
+ * into the request's context, whatever header is still there (a timeout) is removed.
+ */
+export function forwardingRemoteCall(next: ActionHandler): ActionHandler {
+  return function sharedSecretForwardRemote(this: Service, ctx: Context) {
+    const mark = markOf(ctx);
+    if (mark === undefined) return next.call(this, ctx);
+    const meta = ctx.meta as { headers?: unknown };
+    const { name } = mark;
+    meta.headers = { ...(isObject(meta.headers) ? meta.headers : undefined), [name]: mark.value() };
+    const clean = () => {
+      if (isObject(meta.headers) && meta.headers[name] !== undefined) {
+        meta.headers = headersWithout(meta.headers, name);
+      }
+    };
+    let result: unknown;
+    try {
+      result = next.call(this, ctx);
+    } catch (err) {
+      clean();
+      return Promise.reject(err);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        clean();
+        return value;
+      },
+      (err: unknown) => {
+        clean();
+        throw err;
+      },
+    );
+  } as ActionHandler;
+}
