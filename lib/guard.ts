@@ -65,13 +65,10 @@ export function verify(ctx: Context, options: ResolvedOptions): number {
 export function verifyHeaders(headers: unknown, options: ResolvedOptions): number {
   let value: unknown;
   try {
-    value =
-      headers !== null && typeof headers === "object"
-        ? (headers as Record<string, unknown>)[options.headerName]
-        : undefined;
+    const isObject = headers !== null && typeof headers === "object";
+    value = isObject ? (headers as Record<string, unknown>)[options.headerName] : undefined;
   } catch {
-    value = null; // a Proxy or a throwing getter: refused below as invalid
-    return verifyValue(0, options);
+    value = INVALID; // a Proxy or a throwing getter: not a string, so refused as invalid
   }
   return verifyValue(value, options);
 }
