@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Consumer test and compatibility matrix: packs this package, installs the tarball in fresh temporary
-// projects with moleculer and moleculer-web from the registry and a Node binary from the `node`
-// package, and runs a CommonJS app, an ESM app and a type-checked TypeScript app in each, all through
+// Consumer test and compatibility matrix: packs this package, installs the tarball as the README's
+// Quick start says (`npm install <file>.tgz`) in fresh temporary projects with moleculer and
+// moleculer-web from the registry and a Node binary from the `node` package, and runs a CommonJS app, an ESM app and a type-checked TypeScript app in each, all through
 // a real moleculer-web gateway on 127.0.0.1. Cells: CELLS="0.15/22 0.14/20" picks some; default all.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -50,7 +50,6 @@ try {
         name: "consumer",
         private: true,
         dependencies: {
-          "moleculer-shared-secret": `file:${tarball}`,
           moleculer: cell.moleculer,
           "moleculer-web": cell.web,
           node: cell.node,
@@ -59,7 +58,8 @@ try {
       }),
     );
     console.log(`\n== moleculer ${cell.moleculer} + moleculer-web ${cell.web} on Node ${cell.node}`);
-    run("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"], dir);
+    // As the README says: npm install /path/to/moleculer-shared-secret-<version>.tgz (with the rest).
+    run("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error", tarball], dir);
     const node = path.join(dir, "node_modules/.bin/node");
     const out = [];
     out.push(run(node, ["app.cjs"], dir).trim());

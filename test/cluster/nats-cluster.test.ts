@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { describeWhenInstalled, NATS_SERVER } from "./support/binaries";
 import { get } from "./support/http";
 import { figures, requestLoop, type Outcome } from "./support/loop";
 import { captureEverything, startNatsServer, type Captured } from "./support/nats";
@@ -12,6 +13,9 @@ import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/proc
  *   node-p1     protected, health
  *   node-p2     protected, health (the second instance, which takes over when node-p1 dies)
  */
+
+// Skipped (one line on stderr), or failed under CI, without nats-server.
+const describeWithNats = describeWhenInstalled(NATS_SERVER);
 
 const SECRET = randomBytes(24).toString("hex");
 const WITH_SECRET = { "x-shared-secret": SECRET };
@@ -69,7 +73,7 @@ afterAll(async () => {
   await stopAll([...Object.values(nodes), nats]);
 }, 30000);
 
-describe("a gateway node and protected nodes over NATS", () => {
+describeWithNats("a gateway node and protected nodes over NATS", () => {
   it.each([
     { path: "/protected", secret: "no", headers: {}, status: 401, message: "No secret provided" },
     { path: "/protected", secret: "a wrong", headers: WRONG_SECRET, status: 401, message: "Invalid secret" },
@@ -111,7 +115,7 @@ interface Packet {
 const packet = (message: Captured) => JSON.parse(message.text) as Packet;
 const holdsSecret = (message: Captured) => message.text.includes(SECRET);
 
-describe("what crosses NATS (a raw subscriber on '>')", () => {
+describeWithNats("what crosses NATS (a raw subscriber on '>')", () => {
   it("carries the secret only in the gateway's request to the node that verifies it", async () => {
     const capture = await captureEverything(natsPort);
     try {
@@ -181,7 +185,7 @@ function report(title: string, data: object) {
   console.log(`${title}\n${JSON.stringify(data, null, 2)}`);
 }
 
-describe("faults", () => {
+describeWithNats("faults", () => {
   it("answers 503/504, never 200 without the secret, while NATS is down, and resumes when it is back", async () => {
     const loop = requestLoop(base, PROBES, 800, 45000);
     await sleep(1500);

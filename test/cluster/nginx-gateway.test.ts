@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { describeWhenInstalled, NGINX } from "./support/binaries";
 import { get } from "./support/http";
 import { startNginxGateway, type Gateway } from "./support/nginx";
 import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/processes";
@@ -7,6 +8,9 @@ import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/proc
  * nginx plays the API gateway (deploy/nginx/*.template): it checks the user's API key, adds
  * x-shared-secret and proxies to the reference app, started with `npm start` on loopback.
  */
+
+// Skipped (one line on stderr), or failed under CI, without nginx.
+const describeWithNginx = describeWhenInstalled(NGINX);
 
 const SECRET = randomBytes(32).toString("hex");
 const API_KEY = randomBytes(32).toString("hex");
@@ -50,7 +54,7 @@ afterAll(async () => {
   await Promise.all([gateway?.stop(), stopAll([origin])]);
 }, 30000);
 
-describe("nginx as the API gateway", () => {
+describeWithNginx("nginx as the API gateway", () => {
   it("grants a request with a good API key: nginx adds the secret", async () => {
     const before = await originRequests();
     const answer = await get(`${gatewayBase}/protected`, { authorization: `Bearer ${API_KEY}` });
@@ -82,7 +86,7 @@ describe("nginx as the API gateway", () => {
   });
 });
 
-describe("the origin, called directly (bypassing the gateway)", () => {
+describeWithNginx("the origin, called directly (bypassing the gateway)", () => {
   it("refuses a request without the secret: 401 No secret provided", async () => {
     const answer = await get(`${originBase}/protected`);
     expect(answer.status).toBe(401);

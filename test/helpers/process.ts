@@ -31,18 +31,24 @@ export interface RunningApp {
  * with exactly the environment given (plus PATH), from `cwd`.
  */
 export function startReferenceApp(env: Record<string, string>, cwd = ROOT): RunningApp {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-      path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"),
-      "--env",
-      "--config",
-      path.join(ROOT, "moleculer.config.ts"),
-      path.join(ROOT, "services/*.service.ts"),
-    ],
-    { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const args = [
+    path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+    path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"),
+    "--env",
+    "--config",
+    path.join(ROOT, "moleculer.config.ts"),
+    path.join(ROOT, "services/*.service.ts"),
+  ];
+  return startNode(args, env, cwd);
+}
+
+/** Starts `node args...` (this Node), with exactly the environment given (plus PATH), from `cwd`. */
+export function startNode(args: readonly string[], env: Record<string, string>, cwd = ROOT): RunningApp {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let text = "";
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {

@@ -1,10 +1,10 @@
 import { connect, type NatsConnection } from "nats";
-import { requireBinary } from "./binaries";
+import { NATS_SERVER, requireBinary } from "./binaries";
 import { spawnProcess, type Proc } from "./processes";
 
 /** Starts Debian's nats-server on 127.0.0.1:`port` and waits until it accepts clients. */
 export async function startNatsServer(port: number): Promise<Proc> {
-  const binary = requireBinary("nats-server", "nats-server");
+  const binary = requireBinary(NATS_SERVER);
   const server = spawnProcess("nats-server", binary, ["-a", "127.0.0.1", "-p", String(port)], {
     PATH: process.env.PATH,
   });

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { requireBinary } from "./binaries";
+import { NGINX, requireBinary } from "./binaries";
 import { get } from "./http";
 import { ROOT, spawnProcess, type Proc } from "./processes";
 
@@ -38,7 +38,7 @@ export async function startNginxGateway(options: {
   secret: string;
   keys: Record<string, string>;
 }): Promise<Gateway> {
-  const binary = requireBinary("nginx", "nginx");
+  const binary = requireBinary(NGINX);
   const prefix = mkdtempSync(join(tmpdir(), "shared-secret-nginx-"));
   chmodSync(prefix, 0o755); // nginx workers may run as another user (nobody) when started as root
   const keysFile = join(prefix, "api-keys.map");
