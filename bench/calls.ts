@@ -3,9 +3,8 @@
  * middleware. Every call presents a header string built for that call, as every HTTP request does.
  */
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
-import "../lib/types";
-import { forwardSecretHeader, type RootCallOptions } from "../lib/gateway";
-import { SharedSecretMiddleware } from "../middlewares/shared-secret.middleware";
+import type { RootCallOptions } from "../index";
+import { library } from "./package";
 import { ratio, ratioSpread, perSecond, type Row } from "./report";
 import { shuffle, summarize } from "./stats";
 import { makeSecret } from "./values";
@@ -57,7 +56,7 @@ export async function callRows({ rounds, callsPerRound }: CallSettings): Promise
   const secret = makeSecret(64);
   const plain = await startBroker("bench-plain", {});
   const guarded = await startBroker("bench-guarded", {
-    middlewares: [SharedSecretMiddleware({ secret })],
+    middlewares: [library.SharedSecretMiddleware({ secret })],
   });
 
   // The header string of each call is new: decoded from bytes, as Node's HTTP parser makes header
@@ -68,7 +67,7 @@ export async function callRows({ rounds, callsPerRound }: CallSettings): Promise
   const tail = secret.slice(32);
   const joined = (): string => head + tail;
   // Call options built as the gateway builds them: forwardSecretHeader() on the request's headers.
-  const forward = forwardSecretHeader();
+  const forward = library.forwardSecretHeader();
   const gatewayOptions = (header: () => string, caller?: string): RootCallOptions => {
     const options: RootCallOptions = caller === undefined ? {} : { caller };
     forward(options, { headers: { "x-shared-secret": header() } } as never);
