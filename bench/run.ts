@@ -7,6 +7,7 @@
  * generators are child processes stopped before the end. See BENCHMARKS.md for what each figure means.
  *
  * BENCH_QUICK=1 runs every section with few rounds (a smoke run, figures not meaningful).
+ * BENCH_ONLY=L (or 1,3, ...) runs only the sections named.
  */
 import { cpus } from "node:os";
 import { callRows } from "./calls";
@@ -18,19 +19,20 @@ import { renderTable, type Row } from "./report";
 import { growthRows, verificationRows } from "./verification";
 
 const quick = process.env.BENCH_QUICK === "1";
+const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim().toUpperCase());
 
 const settings = quick
   ? {
       micro: { rounds: 3, sampleMs: 2 },
       calls: { rounds: 20, callsPerRound: 500 },
       http: { rounds: 1, seconds: 1, connections: 10 },
-      leak: { samples: 3000, secretLength: 4096 },
+      leak: { measurements: 4000, runs: 3, secretLength: 4096 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { rounds: 400, callsPerRound: 2000 },
-      http: { rounds: 30, seconds: 1, connections: 10 },
-      leak: { samples: 50000, secretLength: 4096 },
+      http: { rounds: 20, seconds: 1, connections: 10 },
+      leak: { measurements: 40000, runs: 20, secretLength: 4096 },
     };
 
 function say(text: string): void {
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   );
   const rows: Row[] = [];
   const section = async (title: string, run: () => Row[] | Promise<Row[]>): Promise<void> => {
+    if (only !== undefined && !only.includes(title.slice(0, title.indexOf(".")))) return;
     const t0 = Date.now();
     say(`${title}...`);
     rows.push(...(await run()));
