@@ -6,7 +6,7 @@ import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer
 import type { RootCallOptions } from "../index";
 import { library } from "./package";
 import { ratio, ratioSpread, perSecond, type Row } from "./report";
-import { shuffle, summarize } from "./stats";
+import { median, shuffle, summarize } from "./stats";
 import { makeSecret } from "./values";
 
 const RESULT = Object.freeze({ ok: true });
@@ -45,6 +45,21 @@ async function timeCalls(call: Call, count: number): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await call();
   return Number(process.hrtime.bigint() - start);
+}
+
+/**
+ * Heap bytes allocated per call, from the growth of V8's used heap over `count` awaited calls: the
+ * median of `tries` (a try in which a scavenge ran shows as a negative growth and is outvoted).
+ */
+async function bytesPerCall(call: Call, count = 200, tries = 21): Promise<number> {
+  await timeCalls(call, count);
+  const perCall: number[] = [];
+  for (let t = 0; t < tries; t++) {
+    const before = process.memoryUsage().heapUsed;
+    await timeCalls(call, count);
+    perCall.push((process.memoryUsage().heapUsed - before) / count);
+  }
+  return median(perCall);
 }
 
 export interface CallSettings {
@@ -134,6 +149,30 @@ export async function callRows({ rounds, callsPerRound }: CallSettings): Promise
         pass: min === undefined ? undefined : s.median >= min,
       });
     }
+    // Allocation per call, beside the throughput: the full check (c) against no middleware (a).
+    const bytesA = await bytesPerCall(variants["a: no middleware"]);
+    const bytesC = await bytesPerCall(variants["c: middleware, gateway call, valid secret"]);
+    const basis = "median of 21 × 200 calls";
+    rows.push(
+      {
+        section: "2",
+        figure: "a: heap bytes allocated per call",
+        value: `${bytesA.toFixed(0)} B`,
+        spread: basis,
+      },
+      {
+        section: "2",
+        figure: "c: heap bytes allocated per call",
+        value: `${bytesC.toFixed(0)} B`,
+        spread: basis,
+      },
+      {
+        section: "2",
+        figure: "c − a: heap bytes the check adds per call",
+        value: `${(bytesC - bytesA).toFixed(0)} B`,
+        spread: basis,
+      },
+    );
     return rows;
   } finally {
     await Promise.all([plain.stop(), guarded.stop()]);
