@@ -3,7 +3,7 @@
  * early-exit loop for the negative control. Each takes the presented value, answers true to accept.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { createSecretMatcher } from "../lib/compare";
+import { createSecretMatcher } from "./package";
 
 export type Check = (value: string) => boolean;
 

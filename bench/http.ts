@@ -1,62 +1,105 @@
 /**
- * Section 3: requests per second over HTTP on 127.0.0.1, the reference gateway with the check, the
- * same gateway without it, and the Express sketch. Servers run in one child process, the load
- * generator (autocannon) in another, started anew for each timed run; variants alternate by round.
+ * Section 3: HTTP on 127.0.0.1. The bench's gateway (bench/gateway.ts) with the check and without
+ * it, the Express sketch and Hono's bearerAuth, each server in a child process of its own; the load
+ * generator (autocannon) in another. Every round runs each server once, in a new random order, and
+ * reads the server process's CPU time before and after: requests per second, and server CPU
+ * microseconds per request, each summarised over rounds.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import type { ServerPorts } from "./http-servers";
+import type { ServerKind } from "./http-server";
+import { root } from "./package";
 import { perSecond, ratio, ratioSpread, type Row } from "./report";
-import { shuffle, summarize } from "./stats";
+import { shuffle, summarize, type Summary } from "./stats";
 import { makeSecret } from "./values";
 
-interface Step {
-  name: string;
-  url: string;
-}
+const SERVERS: readonly { kind: ServerKind; name: string }[] = [
+  { kind: "guarded", name: "moleculer-web with the check" },
+  { kind: "plain", name: "moleculer-web without the check" },
+  { kind: "express", name: "Express 5 sketch" },
+  { kind: "hono", name: "Hono bearerAuth (@hono/node-server)" },
+];
 
-/**
- * Runs the steps one after the other in a load-generator child process (autocannon), `seconds`
- * each; returns 2xx answers per second for each step.
- */
-function load(steps: Step[], secret: string, seconds: number, connections: number): Promise<number[]> {
+/** Sends `message` to `child` and waits for its next answer, at most `ms`, then kills it. */
+function ask<T>(child: ChildProcess, message: unknown, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, "load.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    // Bounded: the plan's own length plus a margin, then the child is killed.
-    const timer = setTimeout(() => child.kill("SIGKILL"), (steps.length * (seconds + 2) + 30) * 1000);
-    let answer: { rates?: number[]; error?: string } = { error: "load generator exited without answer" };
-    child.once("message", (message: typeof answer) => (answer = message));
-    child.once("exit", () => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`child ${child.pid} did not answer within ${ms} ms`));
+    }, ms);
+    const onExit = (code: number | null): void => {
       clearTimeout(timer);
-      if (answer.rates) resolve(answer.rates);
-      else reject(new Error(answer.error));
+      reject(new Error(`child ${child.pid} exited with ${code}`));
+    };
+    child.once("exit", onExit);
+    child.once("message", (answer: T) => {
+      clearTimeout(timer);
+      child.off("exit", onExit);
+      resolve(answer);
     });
-    child.send({ steps, seconds, connections, secret });
+    if (message !== undefined) child.send(message as string);
   });
 }
 
-function startServers(secret: string): Promise<{ child: ChildProcess; ports: ServerPorts }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, "http-servers.ts"), [], {
-      execArgv: ["--import", "tsx"],
-      env: { ...process.env, SHARED_SECRET: secret, NODE_ENV: "production" },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    child.once("message", (message: { ports: ServerPorts }) => resolve({ child, ports: message.ports }));
-    child.once("exit", (code) => reject(new Error(`HTTP servers exited with ${code}`)));
-  });
+interface ServerChild {
+  child: ChildProcess;
+  port: number;
 }
 
-function stopServers(child: ChildProcess): Promise<void> {
+async function startServer(kind: ServerKind, secret: string): Promise<ServerChild> {
+  const child = fork(join(__dirname, "http-server.js"), [kind], {
+    env: { ...process.env, SHARED_SECRET: secret, NODE_ENV: "production" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const { port } = await ask<{ port: number }>(child, undefined, 30000);
+  return { child, port };
+}
+
+function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
     child.once("exit", () => {
       clearTimeout(timer);
       resolve();
     });
-    child.send("stop");
+    if (child.connected) child.send("stop");
+    else child.kill("SIGTERM");
   });
+}
+
+/** Server CPU time, user + system, in µs. */
+async function cpuOf(server: ServerChild): Promise<number> {
+  const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>(server.child, "cpu", 5000);
+  return cpu.user + cpu.system;
+}
+
+interface Round {
+  rate: number;
+  cpuPerRequest: number;
+}
+
+/** One round of one server: autocannon for `seconds`, and the server's CPU time over it. */
+async function measure(
+  loader: ChildProcess,
+  server: ServerChild,
+  name: string,
+  secret: string,
+  settings: HttpSettings,
+): Promise<Round> {
+  const { seconds, connections } = settings;
+  const before = await cpuOf(server);
+  const step = { name, url: `http://127.0.0.1:${server.port}/protected`, seconds, connections, secret };
+  const answer = await ask<{ rate?: number; count?: number; error?: string }>(
+    loader,
+    step,
+    (seconds + 30) * 1000,
+  );
+  const after = await cpuOf(server);
+  if (answer.error !== undefined || answer.rate === undefined || answer.count === undefined) {
+    throw new Error(answer.error ?? "load generator gave no rate");
+  }
+  return { rate: answer.rate, cpuPerRequest: (after - before) / answer.count };
 }
 
 export interface HttpSettings {
@@ -65,50 +108,78 @@ export interface HttpSettings {
   connections: number;
 }
 
-export async function httpRows({ rounds, seconds, connections }: HttpSettings): Promise<Row[]> {
-  const secret = makeSecret(64);
-  const { child, ports } = await startServers(secret);
-  try {
-    const urls: Record<string, string> = {
-      "moleculer-web with the check": `http://127.0.0.1:${ports.guarded}/protected`,
-      "moleculer-web without the check": `http://127.0.0.1:${ports.plain}/protected`,
-      "Express 5 sketch": `http://127.0.0.1:${ports.express}/protected`,
-    };
-    const names = Object.keys(urls);
-    await load(
-      names.map((name) => ({ name, url: urls[name] })),
-      secret,
-      1,
-      connections,
-    ); // warm-up
-    // Every variant once per round, in a new random order each round.
-    const steps: Step[] = [];
-    for (let round = 0; round < rounds; round++) {
-      for (const name of shuffle([...names])) steps.push({ name, url: urls[name] });
-    }
-    const measured = await load(steps, secret, seconds, connections);
-    const rates = new Map<string, number[]>(names.map((name) => [name, []]));
-    steps.forEach((step, i) => rates.get(step.name)?.push(measured[i]));
+function µs(value: number): string {
+  return `${value.toFixed(2)} µs`;
+}
 
-    const rows: Row[] = [];
-    for (const [name, perRound] of rates) {
-      const s = summarize(perRound);
-      rows.push({
-        section: "3",
-        figure: `${name}, requests/s`,
-        value: perSecond(s.median),
-        spread: `${perSecond(s.q1)} – ${perSecond(s.q3)}`,
-      });
+function µsSpread(s: Summary): string {
+  return `${µs(s.q1)} – ${µs(s.q3)}`;
+}
+
+export async function httpRows(settings: HttpSettings): Promise<Row[]> {
+  const secret = makeSecret(64);
+  const children: ChildProcess[] = [];
+  try {
+    const loader = fork(join(root, "bench", "load.js"), [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    children.push(loader);
+    const servers = new Map<string, ServerChild>();
+    for (const { kind, name } of SERVERS) {
+      const server = await startServer(kind, secret);
+      children.push(server.child);
+      servers.set(name, server);
     }
-    const get = (name: string): number[] => rates.get(name) as number[];
+    const names = SERVERS.map((s) => s.name);
+    const run = (name: string, seconds: number): Promise<Round> =>
+      measure(loader, servers.get(name) as ServerChild, name, secret, { ...settings, seconds });
+
+    for (const name of names) await run(name, 1); // warm-up
+    const rounds = new Map<string, Round[]>(names.map((name) => [name, []]));
+    for (let r = 0; r < settings.rounds; r++) {
+      for (const name of shuffle([...names])) rounds.get(name)?.push(await run(name, settings.seconds));
+    }
+
+    const get = (name: string): Round[] => rounds.get(name) as Round[];
+    const rows: Row[] = [];
+    for (const name of names) {
+      const rates = summarize(get(name).map((r) => r.rate));
+      const cpu = summarize(get(name).map((r) => r.cpuPerRequest));
+      rows.push(
+        {
+          section: "3",
+          figure: `${name}, requests/s`,
+          value: perSecond(rates.median),
+          spread: `${perSecond(rates.q1)} – ${perSecond(rates.q3)}`,
+        },
+        {
+          section: "3",
+          figure: `${name}, server CPU per request`,
+          value: µs(cpu.median),
+          spread: µsSpread(cpu),
+        },
+      );
+    }
     const withCheck = get("moleculer-web with the check");
-    const relative = (base: string): number[] => withCheck.map((rate, i) => rate / get(base)[i]);
-    const vsPlain = summarize(relative("moleculer-web without the check"));
-    const vsExpress = summarize(relative("Express 5 sketch"));
+    const relative = (base: string): Summary =>
+      summarize(withCheck.map((r, i) => r.rate / get(base)[i].rate));
+    const vsPlain = relative("moleculer-web without the check");
+    const vsExpress = relative("Express 5 sketch");
+    const vsHono = relative("Hono bearerAuth (@hono/node-server)");
+    const without = get("moleculer-web without the check");
+    const checkCost = summarize(withCheck.map((r, i) => r.cpuPerRequest - without[i].cpuPerRequest));
     rows.push(
       {
         section: "3",
-        figure: "with / without the check",
+        figure: "check cost: server CPU per request, with − without",
+        value: µs(checkCost.median),
+        spread: µsSpread(checkCost),
+        target: "≤ 1 µs",
+        pass: checkCost.median <= 1,
+      },
+      {
+        section: "3",
+        figure: "with / without the check (requests/s)",
         value: ratio(vsPlain.median),
         spread: ratioSpread(vsPlain),
         target: "≥ 0.97",
@@ -116,15 +187,21 @@ export async function httpRows({ rounds, seconds, connections }: HttpSettings): 
       },
       {
         section: "3",
-        figure: "with the check / Express 5 sketch",
+        figure: "with the check / Express 5 sketch (requests/s)",
         value: ratio(vsExpress.median),
         spread: ratioSpread(vsExpress),
         target: "> 1 (ahead)",
         pass: vsExpress.median > 1,
       },
+      {
+        section: "3",
+        figure: "with the check / Hono bearerAuth (requests/s)",
+        value: ratio(vsHono.median),
+        spread: ratioSpread(vsHono),
+      },
     );
     return rows;
   } finally {
-    await stopServers(child);
+    await Promise.all(children.map(stop));
   }
 }

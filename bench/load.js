@@ -1,19 +1,19 @@
 /*
- * Child process of the HTTP section: the load generator, kept out of the servers' process and the
- * parent's. Receives a plan over IPC ({ steps: [{ name, url }], seconds, connections, secret }),
- * runs autocannon for each step in turn, bounded in time, and answers with one rate per step:
- * 2xx answers per second. Any non-2xx answer, error or timeout makes the step fail.
+ * Child process of the HTTP section: the load generator, kept out of the servers' processes and the
+ * parent's. Each IPC message is one step ({ name, url, seconds, connections, secret }): autocannon
+ * runs it and the answer is { rate, count } (2xx answers per second, and in all), or { error }: any
+ * non-2xx answer, error or timeout makes the step fail. Exits when told to or when the parent goes.
  */
 const autocannon = require("autocannon");
 
-function runStep(step, plan) {
+function runStep(step) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: step.url,
-        connections: plan.connections,
-        duration: plan.seconds,
-        headers: { "x-shared-secret": plan.secret },
+        connections: step.connections,
+        duration: step.seconds,
+        headers: { "x-shared-secret": step.secret },
       },
       (err, result) => {
         if (err) return reject(err);
@@ -24,18 +24,17 @@ function runStep(step, plan) {
             ),
           );
         }
-        resolve(result["2xx"] / result.duration);
+        resolve({ rate: result["2xx"] / result.duration, count: result["2xx"] });
       },
     );
   });
 }
 
-process.once("message", async (plan) => {
-  try {
-    const rates = [];
-    for (const step of plan.steps) rates.push(await runStep(step, plan));
-    process.send({ rates }, () => process.exit(0));
-  } catch (err) {
-    process.send({ error: String(err && err.stack ? err.stack : err) }, () => process.exit(1));
-  }
+process.on("message", (step) => {
+  if (step === "stop") return process.exit(0);
+  runStep(step).then(
+    (answer) => process.send(answer),
+    (err) => process.send({ error: String(err && err.stack ? err.stack : err) }),
+  );
 });
+process.on("disconnect", () => process.exit(0));

@@ -1,33 +1,38 @@
 /**
  * `npm run bench`: measures the shared-secret check side by side with the alternatives and without
- * it, and prints one table with a PASS/MISS per target. Targets are reported, never enforced: the
+ * it, and prints one table with a PASS/MISS per target. It measures the compiled package (the script
+ * builds dist/ and compiles bench/ with bench/tsconfig.json, then runs it with node: no TypeScript
+ * loader in any measured path); bench/package.ts is where the library is loaded. Targets are reported, never enforced: the
  * process exits 0 unless the benchmark itself fails. Everything runs on 127.0.0.1; servers and load
  * generators are child processes stopped before the end. See BENCHMARKS.md for what each figure means.
  *
  * BENCH_QUICK=1 runs every section with few rounds (a smoke run, figures not meaningful).
+ * BENCH_ONLY=L (or 1,3, ...) runs only the sections named.
  */
 import { cpus } from "node:os";
 import { callRows } from "./calls";
 import { httpRows } from "./http";
 import { leakRows } from "./leak";
 import { sinkValue } from "./micro";
+import { measured } from "./package";
 import { renderTable, type Row } from "./report";
 import { growthRows, verificationRows } from "./verification";
 
 const quick = process.env.BENCH_QUICK === "1";
+const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim().toUpperCase());
 
 const settings = quick
   ? {
       micro: { rounds: 3, sampleMs: 2 },
       calls: { rounds: 20, callsPerRound: 500 },
       http: { rounds: 1, seconds: 1, connections: 10 },
-      leak: { samples: 3000, secretLength: 4096 },
+      leak: { measurements: 4000, runs: 3, secretLength: 4096 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { rounds: 400, callsPerRound: 2000 },
-      http: { rounds: 30, seconds: 1, connections: 10 },
-      leak: { samples: 50000, secretLength: 4096 },
+      http: { rounds: 20, seconds: 1, connections: 10 },
+      leak: { measurements: 40000, runs: 20, secretLength: 4096 },
     };
 
 function say(text: string): void {
@@ -37,9 +42,13 @@ function say(text: string): void {
 async function main(): Promise<void> {
   const started = Date.now();
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  say(`moleculer-shared-secret benchmark: node ${process.version}, ${cpus().length} x ${cpu}`);
+  const what = `${measured.name} ${measured.version} at commit ${measured.commit}`;
+  say(
+    `benchmark of the compiled package ${what} (${measured.entry}): node ${process.version}, ${cpus().length} x ${cpu}`,
+  );
   const rows: Row[] = [];
   const section = async (title: string, run: () => Row[] | Promise<Row[]>): Promise<void> => {
+    if (only !== undefined && !only.includes(title.slice(0, title.indexOf(".")))) return;
     const t0 = Date.now();
     say(`${title}...`);
     rows.push(...(await run()));
@@ -51,6 +60,7 @@ async function main(): Promise<void> {
   await section("4. growth", () => growthRows(settings.micro));
   await section("L. timing-leak check", () => leakRows(settings.leak));
 
+  process.stdout.write(`Measured: the compiled package ${what}, loaded from ${measured.entry}.\n\n`);
   process.stdout.write(`${renderTable(rows)}\n`);
   const missed = rows.filter((r) => r.pass === false).length;
   const targets = rows.filter((r) => r.pass !== undefined).length;

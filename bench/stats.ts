@@ -1,6 +1,6 @@
 /**
- * Small statistics helpers for the benchmark: order statistics for the rounds, Welch's t-test for
- * the timing-leak check. Inputs are never modified.
+ * Small statistics helpers for the benchmark: order statistics for the rounds, and the dudect-style
+ * Welch's t-tests over cropped measurements for the timing-leak check. Inputs are never modified.
  */
 
 /** The q-quantile (0..1) of `values`, linear interpolation between order statistics. */
@@ -28,36 +28,80 @@ export function summarize(values: readonly number[]): Summary {
   return { median: median(values), q1: quantile(values, 0.25), q3: quantile(values, 0.75) };
 }
 
-export function mean(values: readonly number[]): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
+/**
+ * dudect's cropping thresholds (oreparaz/dudect, src/dudect.h `prepare_percentiles`): 100
+ * percentiles of the pooled execution times of a discarded first batch, at 1 - 0.5^(10 (i + 1) / 100),
+ * i.e. from the 6.7th percentile up to the 99.9th, denser towards the tail. Each crop keeps the
+ * measurements below its threshold, whatever their class.
+ */
+export function dudectThresholds(pooled: readonly number[], count = 100): number[] {
+  const sorted = [...pooled].sort((a, b) => a - b);
+  return Array.from({ length: count }, (_, i) => {
+    const which = 1 - Math.pow(0.5, (10 * (i + 1)) / count);
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * which))];
+  });
 }
 
-/** Sample variance (n - 1). */
-export function variance(values: readonly number[]): number {
-  const m = mean(values);
-  let sum = 0;
-  for (const v of values) sum += (v - m) * (v - m);
-  return sum / (values.length - 1);
+/** Welch's t from each class's count, sum and sum of squares (of values shifted by a constant). */
+function welchFromSums(n: readonly number[], sum: readonly number[], squares: readonly number[]): number {
+  const m0 = sum[0] / n[0];
+  const m1 = sum[1] / n[1];
+  const v0 = (squares[0] - sum[0] * m0) / (n[0] - 1);
+  const v1 = (squares[1] - sum[1] * m1) / (n[1] - 1);
+  return (m0 - m1) / Math.sqrt(v0 / n[0] + v1 / n[1]);
+}
+
+/** Result of the dudect-style tests of one run. */
+export interface CropTests {
+  /** The largest |t| over the uncropped test and every crop with enough measurements of each class. */
+  maxAbsT: number;
+  /** The uncropped test's t, and the two classes' uncropped means. */
+  rawT: number;
+  means: [number, number];
 }
 
 /**
- * Outliers cut the way Node's timing-safe-equal pummel test does (a value 50 times the mean or more
- * is a pre-emption, not a measurement), then the slowest 1% of what is left, for the same reason
- * on a machine shared with other work. The same rule is applied to both classes.
+ * Welch's t-test of class 0 against class 1 on the uncropped measurements and on every crop
+ * (measurements below a threshold), as dudect's `update_statistics` and `max_test` do; a crop counts
+ * only when each class has at least `minPerClass` measurements in it (dudect: 10,000 of class 0).
+ * dudect's second-order test (on squared centred values) is not run: what is asked here is whether
+ * the mean time depends on the input.
  */
-export function cutOutliers(values: readonly number[]): number[] {
-  const m = mean(values);
-  const kept = values.filter((v) => v / m < 50);
-  const limit = quantile(kept, 0.99);
-  return kept.filter((v) => v <= limit);
-}
-
-/** Welch's t statistic of two independent samples (unequal variances). */
-export function welchT(a: readonly number[], b: readonly number[]): number {
-  const standardError = Math.sqrt(variance(a) / a.length + variance(b) / b.length);
-  return (mean(a) - mean(b)) / standardError;
+export function cropTests(
+  times: ArrayLike<number>,
+  classes: ArrayLike<number>,
+  thresholds: readonly number[],
+  minPerClass: number,
+): CropTests {
+  const order = Array.from({ length: times.length }, (_, i) => i).sort((a, b) => times[a] - times[b]);
+  const shift = times[order[order.length >> 1]];
+  const n = [0, 0];
+  const sum = [0, 0];
+  const squares = [0, 0];
+  let maxAbsT = 0;
+  let next = 0; // thresholds are ascending: the first one not yet passed
+  const consider = (): void => {
+    if (n[0] < minPerClass || n[1] < minPerClass) return;
+    const t = Math.abs(welchFromSums(n, sum, squares));
+    if (t > maxAbsT) maxAbsT = t;
+  };
+  for (const i of order) {
+    const x = times[i];
+    // A crop keeps the measurements strictly below its threshold: evaluate each one passed.
+    while (next < thresholds.length && x >= thresholds[next]) {
+      consider();
+      next++;
+    }
+    const c = classes[i];
+    const d = x - shift;
+    n[c]++;
+    sum[c] += d;
+    squares[c] += d * d;
+  }
+  for (; next < thresholds.length; next++) consider();
+  const rawT = welchFromSums(n, sum, squares);
+  maxAbsT = Math.max(maxAbsT, Math.abs(rawT));
+  return { maxAbsT, rawT, means: [sum[0] / n[0] + shift, sum[1] / n[1] + shift] };
 }
 
 /** Fisher-Yates shuffle in place, for the order of variants within a round. */

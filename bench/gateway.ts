@@ -1,0 +1,56 @@
+/**
+ * The moleculer-web gateway the HTTP section measures, and the services behind it, defined once,
+ * from the package's public API and moleculer-web (not from services/, the reference app).
+ *
+ * With the check, the gateway mixes in the package's front door (`SharedSecretGateway()`) before
+ * moleculer-web, as services/api.service.ts does; without, it is moleculer-web alone.
+ */
+import type { ServiceSchema } from "moleculer";
+import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
+import type {} from "../index"; // the `sharedSecret` schema option's types
+import { library } from "./package";
+
+/** The gateway, on 127.0.0.1 and a free port, with the routes of the reference app's gateway. */
+export function gatewayService(guarded: boolean): ServiceSchema<ApiSettingsSchema> {
+  return {
+    name: "api",
+    mixins: guarded ? [library.SharedSecretGateway(), ApiGateway] : [ApiGateway],
+    settings: {
+      port: 0,
+      ip: "127.0.0.1",
+      routes: [
+        {
+          path: "/",
+          mappingPolicy: "restrict",
+          autoAliases: false,
+          bodyParsers: { json: true, urlencoded: false },
+          aliases: {
+            "GET /protected": "protected.access",
+            "GET /health": { action: "health.check", sharedSecret: false },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** `GET /protected`: reachable only with the shared secret (the default mode protects every action). */
+export const protectedService: ServiceSchema = {
+  name: "protected",
+  actions: {
+    access() {
+      return { message: "Access granted" };
+    },
+  },
+};
+
+/** `GET /health`: no secret asked, as in the reference app. */
+export const healthService: ServiceSchema = {
+  name: "health",
+  sharedSecret: false,
+  actions: {
+    check() {
+      return { status: "ok" };
+    },
+  },
+};
