@@ -1,5 +1,6 @@
 /**
- * Lets `sharedSecret` type-check in a user's action and service schemas, without casts.
+ * Lets `sharedSecret` type-check in a user's action, service and moleculer-web route schemas,
+ * without casts. (Alias objects already accept any key in moleculer-web's typings.)
  */
 declare module "moleculer" {
   interface ActionSchema {
@@ -8,6 +9,13 @@ declare module "moleculer" {
   }
   interface ServiceSchema {
     /** `false`: never ask this service's actions for the shared secret; `true`: always (opt-in mode). */
+    sharedSecret?: boolean;
+  }
+}
+
+declare module "moleculer-web" {
+  interface ApiRouteSchema {
+    /** `false`: the gateway's door lets requests to this route in without the secret (open). */
     sharedSecret?: boolean;
   }
 }

@@ -1,6 +1,6 @@
 import {
   ERR_INVALID_SECRET,
-  forwardSecretHeader,
+  SharedSecretGateway,
   SharedSecretError,
   SharedSecretMiddleware,
   SharedSecretMixin,
@@ -12,6 +12,6 @@ for (const [name, value] of Object.entries({ SharedSecretMixin, sharedSecretHand
   if (typeof value !== "function") throw new Error(`ESM import: ${name} is not a function`);
 }
 await check(
-  { SharedSecretMiddleware, forwardSecretHeader, SharedSecretError, ERR_INVALID_SECRET },
+  { SharedSecretMiddleware, SharedSecretGateway, SharedSecretError, ERR_INVALID_SECRET },
   "ESM import",
 );

@@ -1,7 +1,7 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import ApiGateway from "moleculer-web";
+import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import {
-  forwardSecretHeader,
+  SharedSecretGateway,
   SharedSecretMiddleware,
   SharedSecretMixin,
   type SharedSecretOptions,
@@ -41,18 +41,27 @@ async function main(): Promise<void> {
   });
   broker.createService(greeter);
   broker.createService(billing);
-  const api = broker.createService({
+  // Typed as the README shows it, without casts.
+  const schema: ServiceSchema<ApiSettingsSchema> = {
     name: "api",
-    mixins: [ApiGateway],
+    mixins: [SharedSecretGateway(), ApiGateway],
     settings: {
       port: 0,
       ip: "127.0.0.1",
-      rootCallOptions: forwardSecretHeader(),
       routes: [
-        { path: "/", aliases: { "GET /protected": "greeter.hello", "GET /invoice": "billing.invoice" } },
+        {
+          path: "/",
+          aliases: {
+            "GET /protected": "greeter.hello",
+            "GET /invoice": "billing.invoice",
+            "GET /health": { action: "greeter.ping", sharedSecret: false },
+          },
+        },
+        { path: "/status", sharedSecret: false, aliases: { "GET /": "greeter.ping" } },
       ],
     },
-  });
+  };
+  const api = broker.createService(schema);
   await broker.start();
   const { port } = (api as unknown as { server: { address(): { port: number } } }).server.address();
   try {

@@ -24,12 +24,23 @@ module.exports = async function check(lib, label) {
   });
   const api = broker.createService({
     name: "api",
-    mixins: [ApiGateway],
+    mixins: [lib.SharedSecretGateway(), ApiGateway],
     settings: {
       port: 0,
       ip: "127.0.0.1",
-      rootCallOptions: lib.forwardSecretHeader(),
-      routes: [{ path: "/", aliases: { "GET /protected": "greeter.hello", "GET /health": "greeter.ping" } }],
+      routes: [
+        {
+          path: "/",
+          aliases: {
+            "GET /protected": "greeter.hello",
+            "GET /health": { action: "greeter.ping", sharedSecret: false },
+            // An alias function calling the broker: checked at the door all the same.
+            "GET /report"(req, res) {
+              return this.broker.call("greeter.hello").then((r) => res.end(JSON.stringify(r)));
+            },
+          },
+        },
+      ],
     },
   });
   await broker.start();
@@ -39,6 +50,8 @@ module.exports = async function check(lib, label) {
     ["/protected", { "x-shared-secret": "wrong" }, 401, "Invalid secret"],
     ["/protected", { "x-shared-secret": SECRET }, 200, "Access granted"],
     ["/protected", {}, 401, "No secret provided"], // cached now: still refused
+    ["/report", {}, 401, "No secret provided"],
+    ["/report", { "x-shared-secret": SECRET }, 200, "Access granted"],
     ["/health", {}, 200, undefined],
   ];
   try {
