@@ -24,6 +24,15 @@ export interface GuardedActionDef {
  */
 export function isProtected(action: GuardedActionDef, mode: ResolvedOptions["mode"]): boolean {
   const service = action.service;
+  // A typo in a plain-JS schema ("true", 1) must not leave an action silently open or closed.
+  for (const [flag, where] of [
+    [action.sharedSecret, `action '${String(action.name)}'`],
+    [service?.schema?.sharedSecret, `the service of action '${String(action.name)}'`],
+  ] as const) {
+    if (flag !== undefined && typeof flag !== "boolean") {
+      throw new TypeError(`Shared secret: "sharedSecret" of ${where} must be true or false.`);
+    }
+  }
   if (action.sharedSecret === false) return false;
   if (action.sharedSecret === true) return true;
   const serviceFlag = service?.schema?.sharedSecret;

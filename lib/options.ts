@@ -77,6 +77,12 @@ export interface SharedSecretOptions {
    * @defaultValue `10000`
    */
   rejectionLogInterval?: number;
+  /**
+   * Refuse to start the broker when no secret is configured (instead of answering checked calls
+   * with `500 Server configuration error`). Checked once the secrets are loaded, at `started`.
+   * @defaultValue `false`
+   */
+  requireSecret?: boolean;
 }
 
 /** Options after validation: what the guard reads on every call. */
@@ -89,6 +95,7 @@ export interface ResolvedOptions {
   readonly gateways: ReadonlySet<string>;
   readonly rejectionLogLimit: number;
   readonly rejectionLogInterval: number;
+  readonly requireSecret: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -194,6 +201,8 @@ export function resolveOptions(
   }
   const rejectionLogLimit = integer(options.rejectionLogLimit, "rejectionLogLimit", 0, 10);
   const rejectionLogInterval = integer(options.rejectionLogInterval, "rejectionLogInterval", 100, 10000);
+  const { requireSecret = false } = options;
+  if (typeof requireSecret !== "boolean") throw invalid("requireSecret", "a boolean");
 
   return Object.freeze({
     store: storeFor(options, environment),
@@ -202,5 +211,6 @@ export function resolveOptions(
     gateways: new Set(gateways),
     rejectionLogLimit,
     rejectionLogInterval,
+    requireSecret,
   });
 }

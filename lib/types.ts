@@ -13,11 +13,13 @@ declare module "moleculer" {
   }
 }
 
+// Loads moleculer-web's typings so that the augmentation below resolves (types only: no runtime
+// import; a consumer without moleculer-web gets an error in this .d.ts, which skipLibCheck skips).
+import type {} from "moleculer-web";
+
 declare module "moleculer-web" {
   interface ApiRouteSchema {
     /** `false`: the gateway's door lets requests to this route in without the secret (open). */
     sharedSecret?: boolean;
   }
 }
-
-export {};

@@ -57,10 +57,22 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
         },
       } as Middleware);
     },
-    started(broker: ServiceBroker) {
+    async started(broker: ServiceBroker) {
       const { logger } = telemetryFor(broker);
       warnAboutGatewaysWithoutDoor(broker, logger);
-      return resolved.store.start(logger);
+      if (resolved.headerName.includes("_")) {
+        logger.warn(
+          `Shared secret: header name '${resolved.headerName}' has an underscore; nginx (underscores_in_headers ` +
+            "off) and other proxies drop such headers by default, so the check may never pass: prefer dashes.",
+        );
+      }
+      await resolved.store.start(logger);
+      if (resolved.requireSecret && resolved.store.current === null) {
+        throw new Error(
+          "Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, " +
+            'SHARED_SECRET_FILE or the "secret" option.',
+        );
+      }
     },
     async stopped() {
       resolved.store.stop();
