@@ -14,6 +14,11 @@ export {
   type SharedSecretGatewaySchema,
 } from "./lib/gateway/door";
 export {
+  SharedSecretSocketGateway,
+  type SharedSecretSocketGatewayOptions,
+  type SharedSecretSocketGatewaySchema,
+} from "./lib/gateway/socket";
+export {
   sharedSecretHandler,
   type SharedSecretHandlerOptions,
   type SharedSecretRequestHandler,

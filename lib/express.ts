@@ -1,20 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MISCONFIGURED, MISSING, refusal, verifyHeaders } from "./guard";
-import { resolveOptions, type SharedSecretOptions } from "./options";
+import { writeRefusal } from "./gateway/answer";
+import { removeHeader } from "./gateway/request";
+import { MISCONFIGURED, MISSING, verifyHeaders } from "./guard";
+import { resolveOptions, type SecretSourceOptions } from "./options";
 import type { Log } from "./secrets";
 import { createRejectionLog } from "./telemetry";
 
 /** Options of {@link sharedSecretHandler}: the secret sources and header of the Moleculer middleware. */
-export interface SharedSecretHandlerOptions extends Pick<
-  SharedSecretOptions,
-  | "secret"
-  | "secretFile"
-  | "refreshInterval"
-  | "providerTimeout"
-  | "headerName"
-  | "rejectionLogLimit"
-  | "rejectionLogInterval"
-> {
+export interface SharedSecretHandlerOptions extends SecretSourceOptions {
   /**
    * Where refusals (rate-limited), misconfigurations and expiries are logged; `false` for nowhere.
    * @defaultValue `console`
@@ -59,19 +52,16 @@ export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): S
     next: (err?: unknown) => void,
   ) {
     const code = verifyHeaders(req.headers, resolved);
-    delete req.headers[resolved.headerName]; // read: nothing after this handler needs to see it
+    // Read: nothing after this handler needs to see it (headers, headersDistinct, rawHeaders).
+    if (req.headers[resolved.headerName] !== undefined) removeHeader(req, resolved.headerName);
     if (code >= 0) return next();
-    const err = refusal(code) as Error & { code: number; type: string };
     // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
     // client may have put a secret in its query string.
     if (code !== MISCONFIGURED) {
       const what = `${req.method ?? "?"} request (${code === MISSING ? "missing" : "invalid"})`;
       logRejection(what, req.headers["x-request-id"], rejectionLogLimit, rejectionLogInterval);
     }
-    const body = JSON.stringify({ name: err.name, message: err.message, code: err.code, type: err.type });
-    res.statusCode = err.code;
-    res.setHeader("Content-Type", "application/json; charset=utf-8");
-    res.end(body);
+    writeRefusal(res, code);
   } as SharedSecretRequestHandler;
 
   const ready = resolved.store.start(log);

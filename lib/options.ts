@@ -85,6 +85,22 @@ export interface SharedSecretOptions {
   requireSecret?: boolean;
 }
 
+/**
+ * The options that say where the secrets come from and how refusals are logged: what the Express
+ * handler and the gateway components take, without the middleware's `mode`, `gateways` and
+ * `requireSecret`.
+ */
+export type SecretSourceOptions = Pick<
+  SharedSecretOptions,
+  | "secret"
+  | "secretFile"
+  | "refreshInterval"
+  | "providerTimeout"
+  | "headerName"
+  | "rejectionLogLimit"
+  | "rejectionLogInterval"
+>;
+
 /** Options after validation: what the guard reads on every call. */
 export interface ResolvedOptions {
   /** The accepted secrets in force (`store.current`), refreshed as configured. */

@@ -60,6 +60,7 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     async started(broker: ServiceBroker) {
       const { logger } = telemetryFor(broker);
       warnAboutGatewaysWithoutDoor(broker, logger);
+      refuseUncheckedSocketGateways(broker, resolved.gateways);
       if (resolved.headerName.includes("_")) {
         logger.warn(
           `Shared secret: header name '${resolved.headerName}' has an underscore; nginx (underscores_in_headers ` +
@@ -96,6 +97,26 @@ function warnAboutGatewaysWithoutDoor(broker: ServiceBroker, logger: Log): void 
       `Shared secret: gateway '${service.fullName}' has no front door (add SharedSecretGateway() to its ` +
         "mixins): its requests are not checked before its routes run, and its calls to protected " +
         "actions are refused with 401.",
+    );
+  }
+}
+
+/**
+ * A moleculer-io (Socket.IO) gateway without {@link SharedSecretSocketGateway} would call actions as
+ * an ordinary service, never asked for the secret: refuse to start, naming the two fixes.
+ */
+function refuseUncheckedSocketGateways(broker: ServiceBroker, gateways: ReadonlySet<string>): void {
+  for (const service of broker.services) {
+    const io = (service.settings as { io?: unknown } | undefined)?.io;
+    const actions = (service.schema as { actions?: Record<string, unknown> } | undefined)?.actions;
+    if (io === null || typeof io !== "object" || actions?.call == null) continue;
+    if ((service.metadata as { sharedSecretDoor?: unknown } | undefined)?.sharedSecretDoor !== undefined)
+      continue;
+    if (gateways.has(service.fullName)) continue;
+    throw new Error(
+      `Shared secret: service '${service.fullName}' is a Socket.IO gateway (moleculer-io) whose connections ` +
+        "nothing checks: add SharedSecretSocketGateway() to its mixins, or list it in the middleware's " +
+        '"gateways" option (its calls must then carry the header in ctx.meta.headers).',
     );
   }
 }
