@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
 /** The repository root: nodes are started from here, as a user runs `npm start`. */
@@ -113,20 +112,8 @@ export async function stopAll(procs: Iterable<Proc | undefined>): Promise<void> 
   await Promise.all([...procs].map((proc) => proc?.stop()));
 }
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? done(address.port) : fail(new Error("no port")),
-      );
-    });
-  });
-}
+/** A TCP port free on 127.0.0.1 right now: the one helper of the whole test suite. */
+export { freePort } from "../../helpers/process";
 
 /** Variables the runner or the app read: cleared so a developer's shell or `.env` cannot leak in. */
 const APP_VARIABLES = [
