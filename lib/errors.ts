@@ -12,9 +12,12 @@ export const ERR_SECRET_NOT_CONFIGURED = "ERR_SECRET_NOT_CONFIGURED";
 /** @see ERR_NO_SECRET */
 export const ERR_CALLER_UNKNOWN = "ERR_CALLER_UNKNOWN";
 
-/** Union of the error types above. */
+/** Union of every error type the library raises. */
 export type SharedSecretErrorType =
-  typeof ERR_NO_SECRET | typeof ERR_INVALID_SECRET | typeof ERR_SECRET_NOT_CONFIGURED;
+  | typeof ERR_NO_SECRET
+  | typeof ERR_INVALID_SECRET
+  | typeof ERR_SECRET_NOT_CONFIGURED
+  | typeof ERR_CALLER_UNKNOWN;
 
 /**
  * A call was refused because the shared secret header is missing, empty or wrong.
@@ -26,7 +29,10 @@ export type SharedSecretErrorType =
  * ```
  */
 export class SharedSecretError extends Errors.MoleculerClientError {
-  constructor(message: "No secret provided" | "Invalid secret", type: SharedSecretErrorType) {
+  constructor(
+    message: "No secret provided" | "Invalid secret",
+    type: typeof ERR_NO_SECRET | typeof ERR_INVALID_SECRET,
+  ) {
     super(message, 401, type);
     this.name = "SharedSecretError";
   }
