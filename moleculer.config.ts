@@ -1,6 +1,5 @@
-import type { BrokerOptions, Middleware, Service, ServiceBroker, ServiceSchema } from "moleculer";
-import { SECRET_ENV, SECRET_FILE_ENV, SharedSecretMiddleware } from "./index";
-import { isProtected } from "./lib/guard";
+import type { BrokerOptions, Middleware } from "moleculer";
+import { SharedSecretMiddleware } from "./index";
 
 /*
  * Reference app configuration, loaded by moleculer-runner (`npm start`). Environment overrides work
@@ -50,53 +49,19 @@ function transporterFromEnv(env: NodeJS.ProcessEnv): BrokerOptions["transporter"
   return value as BrokerOptions["transporter"];
 }
 
-const secretConfigured = [SECRET_ENV, SECRET_FILE_ENV].some(
-  (name) => (process.env[name] ?? "").trim() !== "",
-);
-
-/** The middleware; bad settings (e.g. both SHARED_SECRET and SHARED_SECRET_FILE) stop the app with one line. */
+/**
+ * The middleware, on every node: each node of this app runs the gateway's door (which checks
+ * requests) or protected actions, except one running only `health`, which is not worth a rule of
+ * its own. `requireSecret` stops a node without a secret before any service starts; bad settings
+ * (e.g. both SHARED_SECRET and SHARED_SECRET_FILE) stop the app with one line.
+ */
 function sharedSecretMiddleware(): Middleware {
   try {
-    return SharedSecretMiddleware();
+    return SharedSecretMiddleware({ requireSecret: true });
   } catch (err) {
     return refuse((err as Error).message);
   }
 }
-
-/**
- * Whether a local service needs the secret on this node: a gateway whose front door checks requests
- * (`SharedSecretGateway()`), or a service with an action the middleware (mode "all") protects.
- */
-function runsProtectedActions(service: Service): boolean {
-  const schema = service.schema as ServiceSchema;
-  if (service.name.startsWith("$")) return false;
-  const door = (service.metadata as { sharedSecretDoor?: unknown } | undefined)?.sharedSecretDoor;
-  if (door !== undefined) return door === "check";
-  return Object.values(schema.actions ?? {}).some((action) => {
-    const own = typeof action === "object" && action !== null ? action.sharedSecret : undefined;
-    return isProtected({ sharedSecret: own, service: { schema } }, "all");
-  });
-}
-
-/**
- * Only the nodes that run protected actions need a secret: refuse to start one without it (rather
- * than answer 500 to every call), and let a gateway-only node (`SERVICES=services/api.service.ts`)
- * start without it.
- */
-const RequireSecretWhereProtected = {
-  name: "RequireSecretWhereProtected",
-  starting(broker: ServiceBroker) {
-    if (secretConfigured) return;
-    const needing = broker.services.filter(runsProtectedActions).map((service) => service.fullName);
-    if (needing.length === 0) return;
-    refuse(
-      `${SECRET_ENV} is not set, and this node runs protected services (${needing.join(", ")}): set it to ` +
-        `the secret your API gateway sends in x-shared-secret (e.g. ${SECRET_ENV}=$(openssl rand -hex 32) ` +
-        `npm start, or a line ${SECRET_ENV}=... in .env), or set ${SECRET_FILE_ENV}. ` +
-        "Only a node running nothing but the gateway may omit it.",
-    );
-  },
-} as Middleware;
 
 const config: BrokerOptions = {
   namespace: "",
@@ -104,7 +69,7 @@ const config: BrokerOptions = {
   logger: { type: "Console", options: { formatter: "short" } },
   logLevel: "info",
   transporter: transporterFromEnv(process.env),
-  middlewares: [sharedSecretMiddleware(), RequireSecretWhereProtected],
+  middlewares: [sharedSecretMiddleware()],
 };
 
 export default config;

@@ -1,4 +1,5 @@
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
+import { MIDDLEWARE } from "./gateway/forward";
 import { guardAction, type GuardedActionDef } from "./guard";
 import type { ResolvedOptions } from "./options";
 import { perBroker } from "./per-broker";
@@ -26,7 +27,10 @@ const mixinLayerFor = perBroker(function createMixinLayer(broker: ServiceBroker)
   return services;
 });
 
-/** True when a service is protected by the mixin (the broker-wide middleware then leaves it alone). */
+/**
+ * True when a service is protected by the mixin. The broker-wide middleware then leaves it alone:
+ * with both, the mixin's options win for that service (see {@link warnAboutBothLayers}).
+ */
 export function protectedByMixin(service: object): boolean {
   return mixinServices.has(service);
 }
@@ -38,4 +42,24 @@ export function protectedByMixin(service: object): boolean {
 export function registerMixinService(broker: ServiceBroker, service: object, options: ResolvedOptions): void {
   mixinLayerFor(broker).set(service, options);
   mixinServices.add(service);
+}
+
+/**
+ * One rule when a service mixes in `SharedSecretMixin()` on a broker that also has
+ * `SharedSecretMiddleware()`: the mixin wins for that service (its calls are checked once, with the
+ * mixin's options). Legitimate (a service with a secret or a mode of its own), but easy to do by
+ * accident, so it is said once per service at start-up, naming it.
+ */
+export function warnAboutBothLayers(
+  broker: ServiceBroker,
+  service: { fullName: string },
+  logger: { warn(message: string): void },
+): void {
+  const middlewares = broker.middlewares.list as unknown as readonly (Record<symbol, unknown> | null)[];
+  if (!middlewares.some((mw) => mw?.[MIDDLEWARE] !== undefined)) return;
+  logger.warn(
+    `Shared secret: service '${service.fullName}' mixes in SharedSecretMixin() on a broker that also has ` +
+      "SharedSecretMiddleware(): the mixin's options replace the middleware's for this service (its calls " +
+      "are checked once, by the mixin). Remove one of the two if that is not what you want.",
+  );
 }

@@ -79,7 +79,9 @@ export interface SharedSecretOptions {
   rejectionLogInterval?: number;
   /**
    * Refuse to start the broker when no secret is configured (instead of answering checked calls
-   * with `500 Server configuration error`). Checked once the secrets are loaded, at `started`.
+   * with `500 Server configuration error`). A secret from the options, the environment or a file is
+   * checked before any service starts (so a gateway never listens); a provider's, once it has first
+   * answered, when the services have started.
    * @defaultValue `false`
    */
   requireSecret?: boolean;

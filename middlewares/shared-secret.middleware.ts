@@ -57,6 +57,16 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
         },
       } as Middleware);
     },
+    // requireSecret: a secret from the options, the environment or a file is known by now, so refuse
+    // before any service starts (a gateway would otherwise listen, answering 500, until `started`).
+    starting() {
+      const known = resolved.store.description !== "provider"; // a provider answers at `started`
+      if (resolved.requireSecret && known && resolved.store.current === null) {
+        throw new Error(
+          'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.',
+        );
+      }
+    },
     async started(broker: ServiceBroker) {
       const { logger } = telemetryFor(broker);
       warnAboutGatewaysWithoutDoor(broker, logger);

@@ -1,5 +1,5 @@
 import type { Service, ServiceSchema } from "moleculer";
-import { registerMixinService } from "../lib/layer";
+import { registerMixinService, warnAboutBothLayers } from "../lib/layer";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
 import { telemetryFor } from "../lib/telemetry";
 
@@ -14,6 +14,10 @@ export type SharedSecretMixinSchema = Partial<ServiceSchema> & {
  * Service mixin giving one service the same protection as {@link SharedSecretMiddleware}, without
  * the broker-wide middleware: same options, same answers, and the check is still the outermost
  * wrapper of the service's actions (before their cacher and validator).
+ *
+ * On a broker that also has `SharedSecretMiddleware()`, the mixin wins for its service: the
+ * middleware leaves the service alone, so its calls are checked once, with the mixin's options
+ * (secrets, header name, mode). That is said at start-up in one `warn` line naming the service.
  *
  * @param options - see {@link SharedSecretOptions}; validated once, here.
  * @example
@@ -34,7 +38,9 @@ export function SharedSecretMixin(options?: SharedSecretOptions): SharedSecretMi
       registerMixinService(this.broker, this, resolved);
     },
     started(this: Service) {
-      return resolved.store.start(telemetryFor(this.broker).logger);
+      const { logger } = telemetryFor(this.broker);
+      warnAboutBothLayers(this.broker, this, logger);
+      return resolved.store.start(logger);
     },
     stopped() {
       resolved.store.stop();

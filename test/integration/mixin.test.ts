@@ -1,4 +1,4 @@
-import { SharedSecretMixin } from "../../index";
+import { SharedSecretMiddleware, SharedSecretMixin } from "../../index";
 import { SECRET, startApp, type TestApp } from "../helpers/app";
 
 const OK = { "x-shared-secret": SECRET };
@@ -83,12 +83,21 @@ describe("the service mixin, without the broker-wide middleware", () => {
   it("rejects bad options at creation, naming the option", () => {
     expect(() => SharedSecretMixin({ secret: "" })).toThrow(/"secret" option/);
   });
+
+  it("does not warn about the broker-wide middleware when there is none", () => {
+    expect(app.logger.lines.filter((line) => line.includes("mixes in SharedSecretMixin()"))).toEqual([]);
+  });
 });
 
+const BOTH_WARNING =
+  "Shared secret: service 'billing' mixes in SharedSecretMixin() on a broker that also has " +
+  "SharedSecretMiddleware(): the mixin's options replace the middleware's for this service (its calls " +
+  "are checked once, by the mixin). Remove one of the two if that is not what you want.";
+
+// The rule: with both, the mixin wins for its service; said once at start-up, naming the service.
 describe("the mixin and the middleware on the same broker", () => {
   let app: TestApp;
   beforeAll(async () => {
-    const { SharedSecretMiddleware } = await import("../../index");
     app = await startApp({
       broker: { middlewares: [SharedSecretMiddleware({ secret: SECRET })] },
       services: [
@@ -102,5 +111,51 @@ describe("the mixin and the middleware on the same broker", () => {
   it("checks a mixin service once: the right secret passes, a missing one is refused", async () => {
     expect((await app.get("/billing", OK)).status).toBe(200);
     expect((await app.get("/billing")).status).toBe(401);
+  });
+
+  it("warns once at start-up, naming the service and the rule", () => {
+    const warnings = app.logger.lines.filter((line) => line.includes("mixes in SharedSecretMixin()"));
+    expect(warnings).toEqual([`warn shared-secret ${BOTH_WARNING}`]);
+  });
+});
+
+describe("the mixin's options win over the middleware's for its service", () => {
+  const MIXIN_SECRET = "mixin-secret-6a1f0c9e3b7d2a5c8e4f1b0d9c3a7e2f";
+  const asUnknownCaller = (secret: string) => ({
+    caller: "ghost",
+    meta: { headers: { "x-shared-secret": secret } },
+  });
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startApp({
+      broker: { middlewares: [SharedSecretMiddleware({ secret: SECRET })] },
+      services: [
+        {
+          name: "billing",
+          mixins: [SharedSecretMixin({ secret: MIXIN_SECRET })],
+          actions: { get: () => "ok" },
+        },
+      ],
+    });
+  });
+  afterAll(() => app.stop());
+
+  it("accepts the mixin's secret for the mixin's service, and refuses the middleware's", async () => {
+    await expect(app.broker.call("billing.get", {}, asUnknownCaller(MIXIN_SECRET))).resolves.toBe("ok");
+    await expect(app.broker.call("billing.get", {}, asUnknownCaller(SECRET))).rejects.toMatchObject({
+      code: 401,
+      type: "ERR_INVALID_SECRET",
+    });
+  });
+
+  it("keeps the middleware's secret for the other services", async () => {
+    await expect(app.broker.call("protected.access", {}, asUnknownCaller(SECRET))).resolves.toEqual({
+      message: "Access granted",
+    });
+    await expect(
+      app.broker.call("protected.access", {}, asUnknownCaller(MIXIN_SECRET)),
+    ).rejects.toMatchObject({
+      type: "ERR_INVALID_SECRET",
+    });
   });
 });
