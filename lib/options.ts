@@ -1,7 +1,15 @@
 /**
  * Options of the middleware and the mixin: their types, defaults and one-time validation.
  */
-import { buildSecretSet, SecretStore, type SecretInput, type SecretProvider } from "./secrets";
+import {
+  buildSecretSet,
+  fileLoader,
+  providerLoader,
+  SecretStore,
+  staticLoader,
+  type SecretInput,
+  type SecretProvider,
+} from "./secrets";
 
 /** Default name of the header the gateway adds. */
 export const DEFAULT_HEADER_NAME = "x-shared-secret";
@@ -141,12 +149,13 @@ function storeFor(options: SharedSecretOptions, environment: NodeJS.ProcessEnv):
     throw new TypeError('Shared secret: set the "secret" option or the "secretFile" option, not both.');
   }
   if (typeof secret === "function") {
-    return new SecretStore({
-      kind: "provider",
-      provider: secret as SecretProvider,
-      refreshInterval: integer(options.refreshInterval, "refreshInterval", 100, 60000),
-      timeout: integer(options.providerTimeout, "providerTimeout", 1, 10000),
-    });
+    return new SecretStore(
+      providerLoader(
+        secret as SecretProvider,
+        integer(options.refreshInterval, "refreshInterval", 100, 60000),
+        integer(options.providerTimeout, "providerTimeout", 1, 10000),
+      ),
+    );
   }
   if (secret !== undefined) {
     const list = Array.isArray(secret) ? (secret as readonly SecretInput[]) : [secret as SecretInput];
@@ -157,7 +166,7 @@ function storeFor(options: SharedSecretOptions, environment: NodeJS.ProcessEnv):
       (i) => (single ? '"secret" option' : `"secret[${i}]" option`),
       (i) => (single ? "secret" : `secret[${i}]`),
     );
-    return new SecretStore({ kind: "static", set });
+    return new SecretStore(staticLoader(set));
   }
 
   const current = env(environment, SECRET_ENV);
@@ -173,11 +182,7 @@ function storeFor(options: SharedSecretOptions, environment: NodeJS.ProcessEnv):
           "use one of them (put every accepted secret in the file during a rotation).",
       );
     }
-    return new SecretStore({
-      kind: "file",
-      path: file,
-      refreshInterval: integer(options.refreshInterval, "refreshInterval", 100, 2000),
-    });
+    return new SecretStore(fileLoader(file, integer(options.refreshInterval, "refreshInterval", 100, 2000)));
   }
   if (previous !== undefined && current === undefined) {
     throw new TypeError(`Shared secret: ${PREVIOUS_SECRET_ENV} is set but ${SECRET_ENV} is not; set both.`);
@@ -194,8 +199,7 @@ function storeFor(options: SharedSecretOptions, environment: NodeJS.ProcessEnv):
           (i) => labels[i],
         );
   return new SecretStore(
-    { kind: "static", set },
-    `no secret configured (set ${SECRET_ENV}, ${SECRET_FILE_ENV} or the "secret" option)`,
+    staticLoader(set, `no secret configured (set ${SECRET_ENV}, ${SECRET_FILE_ENV} or the "secret" option)`),
   );
 }
 
