@@ -57,17 +57,17 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
         },
       } as Middleware);
     },
-    // requireSecret: a secret from the options, the environment or a file is known by now, so refuse
-    // before any service starts (a gateway would otherwise listen, answering 500, until `started`).
-    starting() {
-      const known = resolved.store.description !== "provider"; // a provider answers at `started`
-      if (resolved.requireSecret && known && resolved.store.current === null) {
+    // The secrets are loaded (a file read, a provider's first answer) before any service starts, so
+    // a gateway never listens while they are missing; requireSecret refuses right there.
+    async starting(broker: ServiceBroker) {
+      await resolved.store.start(telemetryFor(broker).logger);
+      if (resolved.requireSecret && resolved.store.current === null) {
         throw new Error(
           'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.',
         );
       }
     },
-    async started(broker: ServiceBroker) {
+    started(broker: ServiceBroker) {
       const { logger } = telemetryFor(broker);
       warnAboutGatewaysWithoutDoor(broker, logger);
       refuseUncheckedSocketGateways(broker, resolved.gateways);
@@ -75,13 +75,6 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
         logger.warn(
           `Shared secret: header name '${resolved.headerName}' has an underscore; nginx (underscores_in_headers ` +
             "off) and other proxies drop such headers by default, so the check may never pass: prefer dashes.",
-        );
-      }
-      await resolved.store.start(logger);
-      if (resolved.requireSecret && resolved.store.current === null) {
-        throw new Error(
-          "Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, " +
-            'SHARED_SECRET_FILE or the "secret" option.',
         );
       }
     },

@@ -26,7 +26,7 @@ describe("starting the reference app", () => {
     ["unset", {}],
     ["empty", { SHARED_SECRET: "" }],
     ["blank", { SHARED_SECRET: "   " }],
-  ])("refuses to start when SHARED_SECRET is %s, with one line naming it", async (_name, env) => {
+  ])("refuses to start when SHARED_SECRET is %s, saying why and naming it", async (_name, env) => {
     const app = startReferenceApp({ ...env, PORT: String(await freePort()) });
     running.push(app);
     const code = await app.exited;
@@ -35,8 +35,10 @@ describe("starting the reference app", () => {
       .output()
       .split("\n")
       .filter((line) => line.includes("SHARED_SECRET"));
-    expect(naming).toHaveLength(1);
-    expect(naming[0]).toContain(
+    // The store's error line (what is missing), then the refusal (why the node stops).
+    expect(naming).toHaveLength(2);
+    expect(naming[0]).toContain("Shared secret: no secret configured (set SHARED_SECRET, SHARED_SECRET_FILE");
+    expect(naming[1]).toContain(
       'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.',
     );
     // Refused before any service starts: the gateway never listens.
