@@ -154,7 +154,9 @@ export function guardAction(
     if (headers !== undefined) dropFrom(ctx, headers, headerName);
     let result: unknown;
     if (code >= 0) {
-      telemetry.count("accepted", options.store.current?.labels[code] ?? "", actionName);
+      if (telemetry.counting !== false) {
+        telemetry.count("accepted", options.store.current?.labels[code] ?? "", actionName);
+      }
       result = handler.call(this, ctx);
     } else {
       const outcome = OUTCOMES[code];

@@ -19,6 +19,11 @@ interface Counter {
 /** Per-broker reporting, shared by the middleware and the mixin. */
 export interface Telemetry {
   readonly logger: Log;
+  /**
+   * `false` when {@link Telemetry.count} counts nothing (metrics are off), so callers skip building
+   * its labels; absent means it may count.
+   */
+  readonly counting?: boolean;
   /** Counts a check; `secret` is the matched secret's label ("" when none matched). */
   count(outcome: CheckOutcome, secret: string, action: string): void;
   /** Logs a refused call (rate-limited): action, request ID, caller and outcome only. */
@@ -93,6 +98,7 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
 
   return {
     logger,
+    counting: counter !== null,
     count(outcome, secret, action) {
       if (counter !== null) counter.increment({ outcome, secret, action });
     },

@@ -7,9 +7,9 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
 import { MISCONFIGURED, verifyHeaders } from "../guard";
 import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../options";
-import { telemetryFor } from "../telemetry";
+import { telemetryFor, type Telemetry } from "../telemetry";
 import { writeRefusal } from "./answer";
-import { MIDDLEWARE, markRequestContext } from "./forward";
+import { MIDDLEWARE, hiddenSlot, markRequestContext } from "./forward";
 import { removeHeader, removeQueryParameter } from "./request";
 import {
   allowedMethods,
@@ -155,7 +155,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
   }
 
   /** Requests the door let in, and the header value to carry into their calls ("" for none). */
-  const admitted = new WeakMap<IncomingMessage, string>();
+  const admitted = hiddenSlot<string>();
   /** Per gateway: whether any route or alias is open, for the alias table it was computed on. */
   const openness = new WeakMap<object, { aliases: unknown; routes: number; open: boolean }>();
 
@@ -179,7 +179,14 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
     ) {
       let method = req.method ?? "GET";
       const special = method === "HEAD" || method === "OPTIONS";
-      const checkOpen = somethingOpen(this);
+      if (req.url !== undefined && req.url.includes("?")) removeQueryParameter(req, name);
+      const value = req.headers[name];
+      const t = telemetry(this);
+      // Checked first: a request that passes needs no routing here, unless it is counted (metrics
+      // on) and may be on an open route, which is not counted; one that fails is refused unless its
+      // route is open. The check takes the same time whatever the route.
+      const code = forwardOnly ? 0 : verifyHeaders(req.headers, resolved);
+      const checkOpen = !forwardOnly && (code < 0 || t.counting !== false) && somethingOpen(this);
       const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
       if (method === "HEAD" && !this.resolveAlias(path, "HEAD")) {
         // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
@@ -189,22 +196,21 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       const routedMethod = typeof preflight === "string" ? preflight : method;
       const open = checkOpen && isOpen(this, path, routedMethod, openAssets);
 
-      if (req.url !== undefined && req.url.includes("?")) removeQueryParameter(req, name);
-      const value = req.headers[name];
       if (!open && !forwardOnly) {
-        const code = verifyHeaders(req.headers, resolved);
         if (code < 0) {
           if (value !== undefined) removeHeader(req, name);
           return refuse(this, req, res, code, resolved);
         }
-        telemetry(this).count(
-          "accepted",
-          resolved.store.current?.labels[code] ?? "",
-          `${this.fullName}.door`,
-        );
+        if (t.counting !== false) {
+          t.count("accepted", resolved.store.current?.labels[code] ?? "", `${this.fullName}.door`);
+        }
       }
       if (value !== undefined) removeHeader(req, name);
-      admitted.set(req, typeof value === "string" ? value : "");
+      try {
+        admitted.set(req, typeof value === "string" ? value : "");
+      } catch {
+        // a request object that takes no field: not admitted, so its `rest` call is refused
+      }
 
       if (method === "OPTIONS") {
         const route = routeOf(this, path, routedMethod);
@@ -221,8 +227,15 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
     return frontDoor;
   }
 
-  function telemetry(service: Service) {
-    return telemetryFor(service.broker);
+  let lastBroker: Service["broker"] | undefined;
+  let lastTelemetry: Telemetry | undefined;
+  /** The broker's telemetry, remembered for the last broker asked about (one per door, in practice). */
+  function telemetry(service: Service): Telemetry {
+    if (service.broker !== lastBroker || lastTelemetry === undefined) {
+      lastTelemetry = telemetryFor(service.broker);
+      lastBroker = service.broker;
+    }
+    return lastTelemetry;
   }
 
   function refuse(
@@ -252,7 +265,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
   function marking(rest: ActionDef["handler"], name: string): ActionDef["handler"] {
     return function sharedSecretRest(this: Service, ctx: Context) {
       const req = (ctx.params as { req?: IncomingMessage } | null)?.req;
-      const value = req != null && typeof req === "object" ? admitted.get(req) : undefined;
+      const value = req !== null && typeof req === "object" ? admitted.get(req) : undefined;
       // A request that did not come through the door (something called the action itself, or an
       // HTTP server that calls another handler): refused, never served.
       if (value === undefined) return Promise.reject(new SharedSecretConfigurationError());

@@ -10,21 +10,68 @@ type Headers = Record<string, unknown>;
 /**
  * Set on {@link SharedSecretMiddleware}'s middleware object (non-enumerable, so never serialized):
  * how a gateway's door finds the middleware of its broker, whose secrets and header name it checks
- * with unless it is given its own. `Symbol.for` and versioned, like {@link MARK}.
+ * with unless it is given its own. `Symbol.for` and versioned, like {@link MARKS}.
  */
 export const MIDDLEWARE = Symbol.for("moleculer-shared-secret.middleware.v1");
 
-/**
- * The mark's key. `Symbol.for`, so that two copies of this package in one app (a common npm
- * situation) still understand each other; versioned, so that an incompatible mark is ignored.
- */
-const MARK = Symbol.for("moleculer-shared-secret.forwarded.v1");
-
-/** What a marked root context holds: the header's name and a closure over the value presented. */
+/** What a marked root context holds: the header's name and the value presented. */
 interface Mark {
   readonly name: string;
-  value(): string;
+  readonly value: string;
 }
+
+/**
+ * A hidden slot on objects: a private field, which no reflection (`Reflect.ownKeys`, descriptors),
+ * spread, JSON or `util.inspect` sees, and which costs about what a property store does (a
+ * `WeakMap` entry or a `defineProperty` costs 0.15-0.35 µs). Each call makes a slot of its own.
+ */
+export interface HiddenSlot<T> {
+  set(target: object, value: T): void;
+  get(target: object): T | undefined;
+}
+
+export function hiddenSlot<T>(): HiddenSlot<T> {
+  // A base class whose constructor returns the object it is given: `super(target)` makes `this`
+  // that object, and the subclass's private field is installed on it.
+  const Target = function (target: object) {
+    return target;
+  } as unknown as new (target: object) => object;
+  class Slot extends Target {
+    #value: T;
+    constructor(target: object, value: T) {
+      super(target);
+      this.#value = value;
+    }
+    static set(target: object, value: T): void {
+      if (#value in target) (target as Slot).#value = value;
+      else new Slot(target, value);
+    }
+    static get(target: object): T | undefined {
+      return #value in target ? (target as Slot).#value : undefined;
+    }
+  }
+  return Object.freeze({ set: Slot.set, get: Slot.get });
+}
+
+/** Marks contexts, invisibly. */
+type Marks = HiddenSlot<Mark>;
+
+/**
+ * Where the marks slot is kept: `Symbol.for` on `globalThis`, so that two copies of this package in
+ * one app (a common npm situation) share one and understand each other's marks; versioned, so that
+ * an incompatible copy keeps its own. (v1 kept the mark in a non-enumerable symbol property of the
+ * context: a `defineProperty` and a frozen closure per request.)
+ */
+const MARKS = Symbol.for("moleculer-shared-secret.forwarded.v2");
+
+const marks: Marks = (function sharedMarks(): Marks {
+  const global = globalThis as unknown as Record<symbol, Marks | undefined>;
+  const found = global[MARKS];
+  if (found !== undefined) return found;
+  const created = hiddenSlot<Mark>();
+  Object.defineProperty(globalThis, MARKS, { value: created });
+  return created;
+})();
 
 function isObject(value: unknown): value is Headers {
   return value !== null && typeof value === "object";
@@ -40,18 +87,16 @@ export function headersWithout(headers: Headers, name: string): Headers {
 /**
  * Marks the root context of a request the door let in: the calls made from it (the routed action,
  * `authenticate`, `authorize`, `onBeforeCall`, alias functions using `req.$ctx`) present `value` to
- * the guard. The mark is a non-enumerable symbol property holding a closure: meta, spreads, JSON,
- * loggers, spans and `util.inspect` of the context never show the value.
+ * the guard. The mark is a private field (see {@link Marks}): meta, spreads, JSON, `Reflect.ownKeys`,
+ * loggers, spans and `util.inspect` of the context never show it.
  */
 export function markRequestContext(ctx: Context, name: string, value: string): void {
-  const mark: Mark = Object.freeze({ name, value: () => value });
-  Object.defineProperty(ctx, MARK, { value: mark, enumerable: false, configurable: true });
+  marks.set(ctx, { name, value });
 }
 
 function markOf(ctx: Context): Mark | undefined {
-  const parent = (ctx as unknown as { options?: { parentCtx?: Record<symbol, unknown> | null } | null })
-    .options?.parentCtx;
-  return parent == null ? undefined : (parent[MARK] as Mark | undefined);
+  const parent = (ctx as unknown as { options?: { parentCtx?: object | null } | null }).options?.parentCtx;
+  return parent !== null && typeof parent === "object" ? marks.get(parent) : undefined;
 }
 
 /**
@@ -61,7 +106,7 @@ function markOf(ctx: Context): Mark | undefined {
 export function forwardedValue(ctx: Context, name: string): string | undefined {
   try {
     const mark = markOf(ctx);
-    return mark !== undefined && mark.name === name ? mark.value() : undefined;
+    return mark !== undefined && mark.name === name ? mark.value : undefined;
   } catch {
     return undefined;
   }
@@ -79,7 +124,7 @@ export function forwardingRemoteCall(next: ActionHandler): ActionHandler {
     if (mark === undefined) return next.call(this, ctx);
     const meta = ctx.meta as { headers?: unknown };
     const { name } = mark;
-    meta.headers = { ...(isObject(meta.headers) ? meta.headers : undefined), [name]: mark.value() };
+    meta.headers = { ...(isObject(meta.headers) ? meta.headers : undefined), [name]: mark.value };
     const clean = () => {
       if (isObject(meta.headers) && meta.headers[name] !== undefined) {
         meta.headers = headersWithout(meta.headers, name);
