@@ -22,7 +22,7 @@ export {
   sharedSecretHandler,
   type SharedSecretHandlerOptions,
   type SharedSecretRequestHandler,
-} from "./lib/express";
+} from "./lib/adapters/express";
 export {
   DEFAULT_HEADER_NAME,
   PREVIOUS_SECRET_ENV,
@@ -32,7 +32,7 @@ export {
   type SharedSecretOptions,
 } from "./lib/options";
 export { parseSecretFile, type SecretInput, type SecretProvider, type SecretSpec } from "./lib/secrets";
-export { CHECKS_METRIC, type CheckOutcome } from "./lib/telemetry";
+export { CHECKS_METRIC, type CheckOutcome } from "./lib/check/telemetry";
 export {
   ERR_CALLER_UNKNOWN,
   ERR_INVALID_SECRET,

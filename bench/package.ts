@@ -41,11 +41,11 @@ export const library = requireFromRoot(manifest.name) as typeof Library;
 
 /**
  * The comparison alone (sections 1, 4 and L): not exported by the entry point, so taken from the
- * same compiled tree, dist/lib/compare.js, which the package ships (`files` lists dist/lib). The one
+ * same compiled tree, dist/lib/check/compare.js, which the package ships (`files` lists dist/lib). The one
  * place the bench reaches past the entry point; change it here if the comparison moves.
  */
 export const createSecretMatcher = (
-  requireFromRoot(join(root, "dist", "lib", "compare.js")) as {
+  requireFromRoot(join(root, "dist", "lib", "check", "compare.js")) as {
     /** Index of the accepted secret a presented value equals, or -1. */
     createSecretMatcher: (secrets: readonly string[]) => (presented: string) => number;
   }

@@ -1,11 +1,12 @@
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { MIDDLEWARE, forwardingRemoteCall } from "../lib/gateway/forward";
-import { guardAction, type GuardedActionDef } from "../lib/guard";
-import { protectedByMixin } from "../lib/layer";
+import { guardAction, type GuardedActionDef } from "../lib/check/guard";
+import { protectedByMixin } from "../lib/check/mixin-guard";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
-import { callerPolicyFor, isGateway, type RegistryService } from "../lib/policy";
+import { perBroker } from "../lib/check/per-broker";
+import { createCallerPolicy, isGateway, type RegistryService } from "../lib/check/policy";
 import type { Log } from "../lib/secrets";
-import { telemetryFor } from "../lib/telemetry";
+import { createTelemetry } from "../lib/check/telemetry";
 
 /**
  * Broker middleware that refuses, before any handler, cacher or validator runs, every call that
@@ -33,6 +34,9 @@ import { telemetryFor } from "../lib/telemetry";
 export function SharedSecretMiddleware(options?: SharedSecretOptions): Middleware {
   const resolved = resolveOptions(options);
   const outerInstalled = new WeakSet<ServiceBroker>();
+  // This instance's state, per broker it serves: the caller policy and the rejection-log window.
+  const callerPolicyFor = perBroker(createCallerPolicy);
+  const telemetryFor = perBroker(createTelemetry);
 
   const middleware = {
     name: "SharedSecret",

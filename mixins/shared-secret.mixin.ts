@@ -1,7 +1,8 @@
 import type { Service, ServiceSchema } from "moleculer";
-import { registerMixinService, warnAboutBothLayers } from "../lib/layer";
+import { registerMixinService, warnAboutBothLayers } from "../lib/check/mixin-guard";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
-import { telemetryFor } from "../lib/telemetry";
+import { perBroker } from "../lib/check/per-broker";
+import { createTelemetry } from "../lib/check/telemetry";
 
 /** The schema {@link SharedSecretMixin} returns: put it in your service's `mixins`. */
 export type SharedSecretMixinSchema = Partial<ServiceSchema> & {
@@ -31,6 +32,7 @@ export type SharedSecretMixinSchema = Partial<ServiceSchema> & {
  */
 export function SharedSecretMixin(options?: SharedSecretOptions): SharedSecretMixinSchema {
   const resolved = resolveOptions(options);
+  const telemetryFor = perBroker(createTelemetry);
 
   return {
     merged(this: Service) {

@@ -3,7 +3,7 @@
  * the status and JSON body moleculer-web renders for the same error (`name`, `message`, `code`, `type`).
  */
 import type { ServerResponse } from "node:http";
-import { refusal } from "../guard";
+import { refusal } from "../check/guard";
 
 /** Writes the refusal for `code` (a refusal code of the check) and ends the response. Never throws. */
 export function writeRefusal(res: ServerResponse, code: number): void {

@@ -5,9 +5,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
-import { MISCONFIGURED, verifyHeaders } from "../guard";
+import { MISCONFIGURED, verifyHeaders } from "../check/guard";
 import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../options";
-import { telemetryFor, type Telemetry } from "../telemetry";
+import { perBroker } from "../check/per-broker";
+import { createTelemetry, type Telemetry } from "../check/telemetry";
 import { writeRefusal } from "./answer";
 import { MIDDLEWARE, hiddenSlot, markRequestContext } from "./forward";
 import { removeHeader, removeQueryParameter } from "./request";
@@ -227,6 +228,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
     return frontDoor;
   }
 
+  const telemetryFor = perBroker(createTelemetry);
   let lastBroker: Service["broker"] | undefined;
   let lastTelemetry: Telemetry | undefined;
   /** The broker's telemetry, remembered for the last broker asked about (one per door, in practice). */

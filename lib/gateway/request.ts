@@ -26,7 +26,9 @@ const internals: HeaderInternals | null = (function findHeaderInternals(): Heade
     const probe = Object.create(IncomingMessage.prototype) as Probe;
     probe._addHeaderLines(["X-Probe", "1", "Kept", "2"], 4);
     const byValue = (value: unknown) =>
-      Object.getOwnPropertySymbols(probe).filter((key) => (probe as unknown as Headers)[key as never] === value);
+      Object.getOwnPropertySymbols(probe).filter(
+        (key) => (probe as unknown as Headers)[key as never] === value,
+      );
     const counts = byValue(4);
     if (counts.length !== 1) return null;
     const count = counts[0];
@@ -54,7 +56,9 @@ export function removeHeader(req: IncomingMessage, name: string): void {
     const own = req as unknown as Record<symbol, unknown>;
     const inStep = internals !== null && own[internals.count] === raw.length;
     // Already built (something read it), or built now while `rawHeaders` is whole.
-    const distinct = inStep ? own[internals.distinct] : (req as { headersDistinct?: unknown }).headersDistinct;
+    const distinct = inStep
+      ? own[internals.distinct]
+      : (req as { headersDistinct?: unknown }).headersDistinct;
     if (distinct !== null && typeof distinct === "object") delete (distinct as Headers)[name];
     if ((req.headers as Headers)[name] !== undefined) replaceHeaders(req, name);
     for (let i = raw.length - 2; i >= 0; i -= 2) {

@@ -5,9 +5,10 @@
 import type { IncomingMessage } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
-import { INVALID, MISCONFIGURED, MISSING, verifyHeaders } from "../guard";
+import { INVALID, MISCONFIGURED, MISSING, verifyHeaders } from "../check/guard";
 import type { ResolvedOptions } from "../options";
-import { telemetryFor } from "../telemetry";
+import { perBroker } from "../check/per-broker";
+import { createTelemetry } from "../check/telemetry";
 import { brokerChecks, ownChecks, type GatewaySecretOptions } from "./checks";
 import { markRequestContext } from "./forward";
 import { removeHeader, removeQueryParameter } from "./request";
@@ -71,6 +72,7 @@ export function SharedSecretSocketGateway(
   const own = ownChecks("SharedSecretSocketGateway", options as Record<string, unknown>);
   /** Handshake requests the check let in, and the header value their sockets' calls present. */
   const admitted = new WeakMap<IncomingMessage, string>();
+  const telemetryFor = perBroker(createTelemetry);
 
   function handshakeCheck(service: Service, resolved: ResolvedOptions, userAllow: unknown): AllowRequest {
     const name = resolved.headerName;

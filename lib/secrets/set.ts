@@ -2,7 +2,7 @@
  * The accepted secrets as a validated, frozen set: values, labels, expiries and their matcher.
  * Every source (options, environment, file, provider) ends here, so validation is said once.
  */
-import { createSecretMatcher, type SecretMatcher } from "../compare";
+import { createSecretMatcher, type SecretMatcher } from "../check/compare";
 
 /** One accepted secret, optionally named and with an expiry. */
 export interface SecretSpec {

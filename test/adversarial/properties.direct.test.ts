@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { ServiceBroker, type ActionHandler, type Context } from "moleculer";
 import { SharedSecretMiddleware } from "../../index";
-import { createSecretMatcher } from "../../lib/compare";
+import { createSecretMatcher } from "../../lib/check/compare";
 
 const matchSecret = (value: string, secrets: readonly string[]) => createSecretMatcher(secrets)(value);
-import { guardAction, INVALID, MISSING, refusal, verify } from "../../lib/guard";
+import { guardAction, INVALID, MISSING, refusal, verify } from "../../lib/check/guard";
 import { resolveOptions } from "../../lib/options";
-import type { CallerPolicy } from "../../lib/policy";
-import type { Telemetry } from "../../lib/telemetry";
+import type { CallerPolicy } from "../../lib/check/policy";
+import type { Telemetry } from "../../lib/check/telemetry";
 import { CaptureLogger } from "../helpers/capture-logger";
 import { codeHeaderObjects, disguisedSecret, nearMisses, params, SECRET, SECRETS } from "./support/fuzz";
 

@@ -1,4 +1,4 @@
-import { createSecretMatcher } from "../../lib/compare";
+import { createSecretMatcher } from "../../lib/check/compare";
 
 const matchSecret = (value: string, secrets: readonly string[]) => createSecretMatcher(secrets)(value);
 

@@ -8,10 +8,10 @@ import {
   MISSING,
   refusal,
   verify,
-} from "../../lib/guard";
+} from "../../lib/check/guard";
 import { resolveOptions } from "../../lib/options";
-import type { CallerPolicy } from "../../lib/policy";
-import type { Telemetry } from "../../lib/telemetry";
+import type { CallerPolicy } from "../../lib/check/policy";
+import type { Telemetry } from "../../lib/check/telemetry";
 
 const SECRET = "unit-secret-0123456789abcdef0123";
 const options = resolveOptions({ secret: SECRET });

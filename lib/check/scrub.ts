@@ -3,7 +3,7 @@
  * `meta.headers` without it, so the handler, nested calls, events, spans and response meta never see it.
  */
 import type { Context } from "moleculer";
-import { headersWithout } from "./gateway/forward";
+import { headersWithout } from "../gateway/forward";
 
 type Headers = Record<string, unknown>;
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { writeRefusal } from "./gateway/answer";
-import { removeHeader } from "./gateway/request";
-import { MISCONFIGURED, MISSING, verifyHeaders } from "./guard";
-import { resolveOptions, type SecretSourceOptions } from "./options";
-import type { Log } from "./secrets";
-import { createRejectionLog } from "./telemetry";
+import { writeRefusal } from "../gateway/answer";
+import { removeHeader } from "../gateway/request";
+import { MISCONFIGURED, MISSING, verifyHeaders } from "../check/guard";
+import { resolveOptions, type SecretSourceOptions } from "../options";
+import type { Log } from "../secrets";
+import { createRejectionLog } from "../check/telemetry";
 
 /** Options of {@link sharedSecretHandler}: the secret sources and header of the Moleculer middleware. */
 export interface SharedSecretHandlerOptions extends SecretSourceOptions {

@@ -1,5 +1,4 @@
 import type { ServiceBroker } from "moleculer";
-import { perBroker } from "./per-broker";
 
 /** {@link CallerPolicy.mustCheck}'s answers: not checked (0, falsy), or checked, and why. */
 export const NOT_CHECKED = 0;
@@ -44,7 +43,7 @@ export function isGateway(service: RegistryService): boolean {
  * `$services.changed`, so the per-call cost is one `Map` lookup; the cache holds registered service
  * names only, so it cannot grow with what callers send.
  */
-function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
+export function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
   const known = new Map<string, boolean>();
   broker.localBus.on("$services.changed", () => known.clear());
 
@@ -77,6 +76,3 @@ function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
     },
   };
 }
-
-/** The policy of `broker`, created on first use and shared by the middleware and the mixin. */
-export const callerPolicyFor = perBroker(createCallerPolicy);

@@ -3,8 +3,7 @@
  * rate-limited `warn` lines for rejections. Neither ever carries a presented value or a secret.
  */
 import type { Context, ServiceBroker } from "moleculer";
-import { perBroker } from "./per-broker";
-import type { Log } from "./secrets";
+import type { Log } from "../secrets";
 
 /** Name of the counter of checks, labelled `outcome`, `secret` and `action`. */
 export const CHECKS_METRIC = "shared_secret.checks.total";
@@ -79,7 +78,8 @@ export function createRejectionLog(
   };
 }
 
-function createTelemetry(broker: ServiceBroker): Telemetry {
+/** The telemetry of one component (middleware, mixin, door) on `broker`: its own rejection-log window. */
+export function createTelemetry(broker: ServiceBroker): Telemetry {
   const logger = broker.getLogger("shared-secret");
   let counter: Counter | null = null;
   if (broker.isMetricsEnabled()) {
@@ -113,6 +113,3 @@ function createTelemetry(broker: ServiceBroker): Telemetry {
     rejectedRequest: rejected,
   };
 }
-
-/** The telemetry of `broker`, created on first use. */
-export const telemetryFor = perBroker(createTelemetry);

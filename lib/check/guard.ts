@@ -5,10 +5,10 @@ import {
   SharedSecretCallerUnknownError,
   SharedSecretConfigurationError,
   SharedSecretError,
-} from "./errors";
-import type { ResolvedOptions } from "./options";
+} from "../errors";
+import type { ResolvedOptions } from "../options";
 import { UNKNOWN_CALLER, type CallerPolicy } from "./policy";
-import { forwardedValue } from "./gateway/forward";
+import { forwardedValue } from "../gateway/forward";
 import { dropFrom, headersHolding } from "./scrub";
 import type { CheckOutcome, Telemetry } from "./telemetry";
 
