@@ -1,3 +1,7 @@
+/**
+ * The errors the library raises: Moleculer error classes with stable `type`s callers can switch on,
+ * and messages that never hold a presented value.
+ */
 import { Errors } from "moleculer";
 
 /**

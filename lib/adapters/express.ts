@@ -1,7 +1,11 @@
+/**
+ * The check for Express and other connect-style servers: `sharedSecretHandler()`, with the
+ * middleware's options and answers, for origins that are not Moleculer.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { writeRefusal } from "../gateway/answer";
 import { removeHeader } from "../gateway/request";
-import { MISCONFIGURED, MISSING, verifyHeaders } from "../check/guard";
+import { admits, verifyHeaders } from "../check/guard";
 import { resolveOptions, type SecretSourceOptions } from "../options";
 import type { Log } from "../secrets";
 import { createRejectionLog } from "../check/telemetry";
@@ -54,11 +58,11 @@ export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): S
     const code = verifyHeaders(req.headers, resolved);
     // Read: nothing after this handler needs to see it (headers, headersDistinct, rawHeaders).
     if (req.headers[resolved.headerName] !== undefined) removeHeader(req, resolved.headerName);
-    if (code >= 0) return next();
+    if (admits(code)) return next();
     // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
     // client may have put a secret in its query string.
-    if (code !== MISCONFIGURED) {
-      const what = `${req.method ?? "?"} request (${code === MISSING ? "missing" : "invalid"})`;
+    if (code !== "misconfigured") {
+      const what = `${req.method ?? "?"} request (${code})`;
       logRejection(what, req.headers["x-request-id"], rejectionLogLimit, rejectionLogInterval);
     }
     writeRefusal(res, code);

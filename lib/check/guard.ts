@@ -1,3 +1,7 @@
+/**
+ * The check itself: which actions are protected, the verdict on a presented value, and the wrapper
+ * that refuses a call (or passes it on without the header) before its handler runs.
+ */
 import type { ActionHandler, Context, Service } from "moleculer";
 import {
   ERR_INVALID_SECRET,
@@ -7,7 +11,7 @@ import {
   SharedSecretError,
 } from "../errors";
 import type { ResolvedOptions } from "../options";
-import { UNKNOWN_CALLER, type CallerPolicy } from "./policy";
+import type { CallerPolicy } from "./policy";
 import { forwardedValue } from "../gateway/forward";
 import { dropFrom, headersHolding } from "./scrub";
 import type { CheckOutcome, Telemetry } from "./telemetry";
@@ -41,76 +45,58 @@ export function isProtected(action: GuardedActionDef, mode: ResolvedOptions["mod
   return mode === "all";
 }
 
-/** {@link verify}'s answer when no secret matched; otherwise it returns the matched secret's index. */
-export const MISSING = -1;
-/** @see MISSING */
-export const INVALID = -2;
-/** @see MISSING */
-export const MISCONFIGURED = -3;
-/** No header, from a caller no registry knows yet (see {@link UNKNOWN_CALLER}). */
-export const CALLER_UNKNOWN = -4;
-
 /**
- * Reads and verifies the header: the index of the accepted secret it matched, or {@link MISSING},
- * {@link INVALID}, {@link MISCONFIGURED}. Never throws: whatever a caller put in `ctx.meta`
- * (a Proxy included) ends as a refusal. Whatever the outcome, the header has done its job here and
- * must not travel on (nested calls, other nodes, response meta, traces): `ctx` gets its own copy of
- * the headers without it.
+ * Why a check refused: the same words as the metric's `outcome` label and the rejection log.
+ * `unknown_caller`: no header, from a caller no registry knows yet (see the caller policy).
  */
-export function verify(ctx: Context, options: ResolvedOptions): number {
-  const headers = headersHolding(ctx, options.headerName);
-  if (headers !== undefined) {
-    const code = verifyHeaders(headers, options);
-    dropFrom(ctx, headers, options.headerName);
-    return code;
-  }
-  return verifyHeaders(undefined, options);
+export type Refusal = Exclude<CheckOutcome, "accepted">;
+
+/** A check's verdict: the index of the accepted secret that matched, or why it refused. */
+export type Verdict = number | Refusal;
+
+/** Whether a verdict admits the call. */
+export function admits(verdict: Verdict): verdict is number {
+  return typeof verdict === "number";
 }
 
 /**
- * {@link verify} for a headers object (`ctx.meta.headers`, or Node's `req.headers`), which it does
- * not change: the index of the matched secret, or a refusal code. Never throws.
+ * Verifies the header in a headers object (`ctx.meta.headers`, or Node's `req.headers`), which it
+ * does not change. Never throws: whatever a caller put there (a Proxy included) ends as a refusal.
  */
-export function verifyHeaders(headers: unknown, options: ResolvedOptions): number {
+export function verifyHeaders(headers: unknown, options: ResolvedOptions): Verdict {
   let value: unknown;
   try {
     const isObject = headers !== null && typeof headers === "object";
     value = isObject ? (headers as Record<string, unknown>)[options.headerName] : undefined;
   } catch {
-    value = INVALID; // a Proxy or a throwing getter: not a string, so refused as invalid
+    // A Proxy or a throwing getter: not a string, so refused as invalid (or misconfigured).
+    return verifyValue(Number.NaN, options);
   }
   return verifyValue(value, options);
 }
 
 /** {@link verifyHeaders} for the value itself (a header value, or one the door forwarded). Never throws. */
-export function verifyValue(value: unknown, options: ResolvedOptions): number {
+export function verifyValue(value: unknown, options: ResolvedOptions): Verdict {
   let set = options.store.current;
   if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
     set = options.store.prune();
   }
-  if (set === null) return MISCONFIGURED;
+  if (set === null) return "misconfigured";
   try {
-    if (value === undefined || value === null || value === "") return MISSING;
-    if (typeof value !== "string") return INVALID;
+    if (value === undefined || value === null || value === "") return "missing";
+    if (typeof value !== "string") return "invalid";
     const matched = set.match(value);
-    return matched < 0 ? INVALID : matched;
+    return matched < 0 ? "invalid" : matched;
   } catch {
-    return INVALID;
+    return "invalid";
   }
 }
 
-const OUTCOMES: Record<number, CheckOutcome> = {
-  [MISSING]: "missing",
-  [INVALID]: "invalid",
-  [MISCONFIGURED]: "misconfigured",
-  [CALLER_UNKNOWN]: "unknown_caller",
-};
-
 /** The error a refusal answers with; built only when refusing. */
-export function refusal(code: number): Error {
-  if (code === MISCONFIGURED) return new SharedSecretConfigurationError();
-  if (code === CALLER_UNKNOWN) return new SharedSecretCallerUnknownError();
-  if (code === MISSING) return new SharedSecretError("No secret provided", ERR_NO_SECRET);
+export function refusal(why: Refusal): Error {
+  if (why === "misconfigured") return new SharedSecretConfigurationError();
+  if (why === "unknown_caller") return new SharedSecretCallerUnknownError();
+  if (why === "missing") return new SharedSecretError("No secret provided", ERR_NO_SECRET);
   return new SharedSecretError("Invalid secret", ERR_INVALID_SECRET);
 }
 
@@ -132,7 +118,7 @@ export function guardAction(
   if (!isProtected(action, options.mode)) {
     return function sharedSecretStrip(this: Service, ctx: Context) {
       const headers = headersHolding(ctx, headerName);
-      if (headers !== undefined && policy.mustCheck(ctx.caller, options.gateways)) {
+      if (headers !== undefined && policy.mustCheck(ctx.caller, options.gateways) !== "no") {
         dropFrom(ctx, headers, headerName);
       }
       return handler.call(this, ctx);
@@ -143,28 +129,27 @@ export function guardAction(
 
   return function sharedSecretGuard(this: Service, ctx: Context) {
     const check = policy.mustCheck(ctx.caller, options.gateways);
-    if (!check) return handler.call(this, ctx);
+    if (check === "no") return handler.call(this, ctx);
     const headers = headersHolding(ctx, headerName);
     // A local call from a request the gateway's door let in presents the door's value; any other
     // call, the header in its meta (a remote call from a gateway node carries it there).
     const forwarded = forwardedValue(ctx, headerName);
-    let code = forwarded !== undefined ? verifyValue(forwarded, options) : verifyHeaders(headers, options);
-    if (code === MISSING && check === UNKNOWN_CALLER) code = CALLER_UNKNOWN;
+    let verdict = forwarded !== undefined ? verifyValue(forwarded, options) : verifyHeaders(headers, options);
+    if (verdict === "missing" && check === "unknown") verdict = "unknown_caller";
     // Whatever the outcome, this call and what it calls next no longer see the header.
     if (headers !== undefined) dropFrom(ctx, headers, headerName);
     let result: unknown;
-    if (code >= 0) {
+    if (admits(verdict)) {
       if (telemetry.counting !== false) {
-        telemetry.count("accepted", options.store.current?.labels[code] ?? "", actionName);
+        telemetry.count("accepted", options.store.current?.labels[verdict] ?? "", actionName);
       }
       result = handler.call(this, ctx);
     } else {
-      const outcome = OUTCOMES[code];
-      telemetry.count(outcome, "", actionName);
+      telemetry.count(verdict, "", actionName);
       // A misconfiguration is logged once by the store, not per request.
-      if (code !== MISCONFIGURED)
-        telemetry.rejected(ctx, actionName, outcome, rejectionLogLimit, rejectionLogInterval);
-      result = Promise.reject(refusal(code));
+      if (verdict !== "misconfigured")
+        telemetry.rejected(ctx, actionName, verdict, rejectionLogLimit, rejectionLogInterval);
+      result = Promise.reject(refusal(verdict));
     }
     return result;
   } as ActionHandler;

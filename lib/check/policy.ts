@@ -1,14 +1,15 @@
+/**
+ * Which callers must present the secret: gateways, recognised by what moleculer-web publishes, and
+ * callers no registry knows yet (fail closed); internal and nested calls are not asked.
+ */
 import type { ServiceBroker } from "moleculer";
 
-/** {@link CallerPolicy.mustCheck}'s answers: not checked (0, falsy), or checked, and why. */
-export const NOT_CHECKED = 0;
-/** The caller is a gateway. */
-export const GATEWAY = 1;
 /**
- * The caller is in no registry (yet): checked all the same (fail closed). Seen in a cluster while a
- * node's INFO is on its way, e.g. just after a transporter reconnects.
+ * {@link CallerPolicy.mustCheck}'s answers: `"no"` (an internal or nested call), `"gateway"` (the
+ * caller is a gateway), or `"unknown"` (the caller is in no registry yet: checked all the same, fail
+ * closed; seen in a cluster while a node's INFO is on its way, e.g. just after a reconnection).
  */
-export const UNKNOWN_CALLER = 2;
+export type CallerCheck = "no" | "gateway" | "unknown";
 
 /**
  * Decides which calls must carry the secret: those made by a gateway service, on this node or on
@@ -17,10 +18,10 @@ export const UNKNOWN_CALLER = 2;
  */
 export interface CallerPolicy {
   /**
-   * {@link NOT_CHECKED}, {@link GATEWAY} or {@link UNKNOWN_CALLER} for a call whose `ctx.caller` is
-   * `caller`; `gateways` are extra caller names that are always checked.
+   * Whether a call whose `ctx.caller` is `caller` must present the secret, and why;
+   * `gateways` are extra caller names that are always checked.
    */
-  mustCheck(caller: string | null | undefined, gateways: ReadonlySet<string>): number;
+  mustCheck(caller: string | null | undefined, gateways: ReadonlySet<string>): CallerCheck;
 }
 
 /** A service as the registry (or a local `Service`) shows it: what gateway detection reads. */
@@ -47,7 +48,7 @@ export function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
   const known = new Map<string, boolean>();
   broker.localBus.on("$services.changed", () => known.clear());
 
-  function classify(caller: string): number {
+  function classify(caller: string): CallerCheck {
     const services = broker.registry.getServiceList({
       onlyLocal: false,
       onlyAvailable: false,
@@ -62,17 +63,17 @@ export function createCallerPolicy(broker: ServiceBroker): CallerPolicy {
       found = true;
       gateway ||= isGateway(service);
     }
-    if (!found) return UNKNOWN_CALLER; // checked, and not remembered: it may be known next time
+    if (!found) return "unknown"; // checked, and not remembered: it may be known next time
     known.set(caller, gateway);
-    return gateway ? GATEWAY : NOT_CHECKED;
+    return gateway ? "gateway" : "no";
   }
 
   return {
     mustCheck(caller, gateways) {
-      if (caller == null) return NOT_CHECKED;
+      if (caller == null) return "no";
       const cached = known.get(caller);
-      if (cached === true || gateways.has(caller)) return GATEWAY;
-      return cached === false ? NOT_CHECKED : classify(caller);
+      if (cached === true || gateways.has(caller)) return "gateway";
+      return cached === false ? "no" : classify(caller);
     },
   };
 }

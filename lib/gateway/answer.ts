@@ -3,11 +3,11 @@
  * the status and JSON body moleculer-web renders for the same error (`name`, `message`, `code`, `type`).
  */
 import type { ServerResponse } from "node:http";
-import { refusal } from "../check/guard";
+import { refusal, type Refusal } from "../check/guard";
 
-/** Writes the refusal for `code` (a refusal code of the check) and ends the response. Never throws. */
-export function writeRefusal(res: ServerResponse, code: number): void {
-  const err = refusal(code) as Error & { code: number; type: string };
+/** Writes the answer to a check's refusal and ends the response. Never throws. */
+export function writeRefusal(res: ServerResponse, why: Refusal): void {
+  const err = refusal(why) as Error & { code: number; type: string };
   try {
     res.statusCode = err.code;
     res.setHeader("Content-Type", "application/json; charset=utf-8");

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
-import { MISCONFIGURED, verifyHeaders } from "../check/guard";
+import { admits, verifyHeaders, type Refusal } from "../check/guard";
 import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../options";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry, type Telemetry } from "../check/telemetry";
@@ -187,7 +187,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       // on) and may be on an open route, which is not counted; one that fails is refused unless its
       // route is open. The check takes the same time whatever the route.
       const code = forwardOnly ? 0 : verifyHeaders(req.headers, resolved);
-      const checkOpen = !forwardOnly && (code < 0 || t.counting !== false) && somethingOpen(this);
+      const checkOpen = !forwardOnly && (!admits(code) || t.counting !== false) && somethingOpen(this);
       const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
       if (method === "HEAD" && !this.resolveAlias(path, "HEAD")) {
         // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
@@ -198,7 +198,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       const open = checkOpen && isOpen(this, path, routedMethod, openAssets);
 
       if (!open && !forwardOnly) {
-        if (code < 0) {
+        if (!admits(code)) {
           if (value !== undefined) removeHeader(req, name);
           return refuse(this, req, res, code, resolved);
         }
@@ -244,15 +244,15 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
     gateway: GatewayService,
     req: IncomingMessage,
     res: ServerResponse,
-    code: number,
+    code: Refusal,
     { rejectionLogLimit, rejectionLogInterval }: ResolvedOptions,
   ): void {
-    const outcome = code === MISCONFIGURED ? "misconfigured" : code === -1 ? "missing" : "invalid";
+    const outcome = code;
     const t = telemetry(gateway);
     t.count(outcome, "", `${gateway.fullName}.door`);
     // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
     // client may have put the secret in it.
-    if (code !== MISCONFIGURED) {
+    if (code !== "misconfigured") {
       t.rejectedRequest(
         `${req.method ?? "?"} request to gateway '${gateway.fullName}' (${outcome})`,
         req.headers["x-request-id"],

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
-import { INVALID, MISCONFIGURED, MISSING, verifyHeaders } from "../check/guard";
+import { admits, verifyHeaders, type Refusal } from "../check/guard";
 import type { ResolvedOptions } from "../options";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry } from "../check/telemetry";
@@ -33,10 +33,11 @@ type AllowRequest = (
 type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: string]: unknown };
 type IoSettings = { options?: Record<string, unknown> & { allowRequest?: unknown }; [key: string]: unknown };
 
-const MESSAGES: Record<number, string> = {
-  [MISSING]: "No secret provided",
-  [INVALID]: "Invalid secret",
-  [MISCONFIGURED]: "Server configuration error",
+const MESSAGES: Record<Refusal, string> = {
+  missing: "No secret provided",
+  invalid: "Invalid secret",
+  misconfigured: "Server configuration error",
+  unknown_caller: "Invalid secret", // not a verdict of a handshake: it has no caller
 };
 
 /**
@@ -88,10 +89,10 @@ export function SharedSecretSocketGateway(
       const code = verifyHeaders(req.headers, resolved);
       if (value !== undefined) removeHeader(req, name);
       const telemetry = telemetryFor(service.broker);
-      if (code < 0) {
-        const outcome = code === MISCONFIGURED ? "misconfigured" : code === MISSING ? "missing" : "invalid";
+      if (!admits(code)) {
+        const outcome = code;
         telemetry.count(outcome, "", label);
-        if (code !== MISCONFIGURED) {
+        if (code !== "misconfigured") {
           telemetry.rejectedRequest(
             `Socket.IO handshake to gateway '${service.fullName}' (${outcome})`,
             req.headers["x-request-id"],
@@ -99,7 +100,7 @@ export function SharedSecretSocketGateway(
             resolved.rejectionLogInterval,
           );
         }
-        return callback(MESSAGES[code] ?? MESSAGES[INVALID], false);
+        return callback(MESSAGES[code], false);
       }
       telemetry.count("accepted", resolved.store.current?.labels[code] ?? "", label);
       admitted.set(req, value as string);

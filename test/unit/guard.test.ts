@@ -1,14 +1,5 @@
 import type { ActionHandler, Context } from "moleculer";
-import {
-  CALLER_UNKNOWN,
-  guardAction,
-  INVALID,
-  isProtected,
-  MISCONFIGURED,
-  MISSING,
-  refusal,
-  verify,
-} from "../../lib/check/guard";
+import { guardAction, isProtected, refusal, verifyHeaders } from "../../lib/check/guard";
 import { resolveOptions } from "../../lib/options";
 import type { CallerPolicy } from "../../lib/check/policy";
 import type { Telemetry } from "../../lib/check/telemetry";
@@ -16,7 +7,7 @@ import type { Telemetry } from "../../lib/check/telemetry";
 const SECRET = "unit-secret-0123456789abcdef0123";
 const options = resolveOptions({ secret: SECRET });
 const gatewayCall = (headers: unknown) => ({ caller: "api", meta: { headers } }) as unknown as Context;
-const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => (caller != null ? 1 : 0) };
+const everyCallerChecked: CallerPolicy = { mustCheck: (caller) => (caller != null ? "gateway" : "no") };
 const silent: Telemetry = {
   logger: console,
   count: () => undefined,
@@ -24,10 +15,17 @@ const silent: Telemetry = {
   rejectedRequest: () => undefined,
 };
 
-describe("verify", () => {
-  it("takes a refused value out of the call's meta too", () => {
+/** What the guard verifies for a call: the header in its meta (the guard itself also drops it). */
+const verify = (ctx: Context, opts: typeof options) =>
+  verifyHeaders((ctx.meta as { headers?: unknown }).headers, opts);
+
+describe("verifying a call", () => {
+  it("takes a refused value out of the call's meta too", async () => {
     const ctx = gatewayCall({ "x-shared-secret": "wrong" });
-    expect(verify(ctx, options)).toBe(INVALID);
+    const guarded = guardAction(() => "ran", {}, options, everyCallerChecked, silent) as (
+      c: Context,
+    ) => unknown;
+    await expect(guarded(ctx)).rejects.toMatchObject({ type: "ERR_INVALID_SECRET" });
     expect((ctx.meta as { headers: unknown }).headers).toEqual({});
   });
 
@@ -35,6 +33,10 @@ describe("verify", () => {
     const shared = { "x-shared-secret": SECRET, "x-other": "kept" };
     const ctx = gatewayCall(shared);
     expect(verify(ctx, options)).toBe(0);
+    const guarded = guardAction(() => "ran", {}, options, everyCallerChecked, silent) as (
+      c: Context,
+    ) => unknown;
+    expect(guarded(ctx)).toBe("ran");
     expect((ctx.meta as { headers: unknown }).headers).toEqual({ "x-other": "kept" });
     // The gateway's other calls for the same request share this object: it still holds the secret.
     expect(shared).toEqual({ "x-shared-secret": SECRET, "x-other": "kept" });
@@ -48,7 +50,7 @@ describe("verify", () => {
     ["an empty header", { "x-shared-secret": "" }],
     ["a null header", { "x-shared-secret": null }],
   ])("answers %s with No secret provided", (_name, headers) => {
-    expect(verify(gatewayCall(headers), options)).toBe(MISSING);
+    expect(verify(gatewayCall(headers), options)).toBe("missing");
   });
 
   it.each<[string, unknown]>([
@@ -58,7 +60,7 @@ describe("verify", () => {
     ["a boolean", true],
     ["a wrong string", "nope"],
   ])("answers %s with Invalid secret, never a pass", (_name, value) => {
-    expect(verify(gatewayCall({ "x-shared-secret": value }), options)).toBe(INVALID);
+    expect(verify(gatewayCall({ "x-shared-secret": value }), options)).toBe("invalid");
   });
 
   it("answers a hostile headers object that throws with a 401 instead of throwing", () => {
@@ -70,12 +72,12 @@ describe("verify", () => {
         },
       },
     );
-    expect([MISSING, INVALID]).toContain(verify(gatewayCall(hostile), options));
+    expect(["missing", "invalid"]).toContain(verify(gatewayCall(hostile), options));
   });
 
   it("answers 500 Server configuration error when no secret is configured, whatever is presented", () => {
     const none = resolveOptions({}, {});
-    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), none)).toBe(MISCONFIGURED);
+    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), none)).toBe("misconfigured");
   });
 
   it("returns the index of the matching secret", () => {
@@ -87,23 +89,29 @@ describe("verify", () => {
     const expiring = resolveOptions({
       secret: [{ value: SECRET, notAfter: Date.now() - 1 }, "b".repeat(32)],
     });
-    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), expiring)).toBe(INVALID);
+    expect(verify(gatewayCall({ "x-shared-secret": SECRET }), expiring)).toBe("invalid");
   });
 });
 
 describe("refusal", () => {
   it.each([
-    [MISSING, 401, "No secret provided", "ERR_NO_SECRET", "SharedSecretError"],
-    [INVALID, 401, "Invalid secret", "ERR_INVALID_SECRET", "SharedSecretError"],
+    ["missing" as const, 401, "No secret provided", "ERR_NO_SECRET", "SharedSecretError"],
+    ["invalid" as const, 401, "Invalid secret", "ERR_INVALID_SECRET", "SharedSecretError"],
     [
-      MISCONFIGURED,
+      "misconfigured" as const,
       500,
       "Server configuration error",
       "ERR_SECRET_NOT_CONFIGURED",
       "SharedSecretConfigurationError",
     ],
-    [CALLER_UNKNOWN, 503, "Caller not known yet", "ERR_CALLER_UNKNOWN", "SharedSecretCallerUnknownError"],
-  ])("answers code %i with %i %s", (code, status, message, type, name) => {
+    [
+      "unknown_caller" as const,
+      503,
+      "Caller not known yet",
+      "ERR_CALLER_UNKNOWN",
+      "SharedSecretCallerUnknownError",
+    ],
+  ])("answers %s with %i %s", (code, status, message, type, name) => {
     expect(refusal(code)).toMatchObject({ code: status, message, type, name });
   });
 });
