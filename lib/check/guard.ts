@@ -149,8 +149,47 @@ export function guardAction(
       // A misconfiguration is logged once by the store, not per request.
       if (verdict !== "misconfigured")
         telemetry.rejected(ctx, actionName, verdict, rejectionLogLimit, rejectionLogInterval);
-      result = Promise.reject(refusal(verdict));
+      const err = refusal(verdict);
+      traceRefusal(ctx, actionName, verdict, err);
+      result = Promise.reject(err);
     }
     return result;
   } as ActionHandler;
+}
+
+type TracedContext = Context & {
+  tracing?: boolean | null;
+  level?: number;
+  startSpan?(name: string, opts: object): { setError(err: Error): unknown };
+  finishSpan?(span: unknown): void;
+};
+
+/**
+ * The guard wraps outside Moleculer's Tracing middleware (so that nothing, the cacher included, runs
+ * before it), so a refused call would leave no span: it gets one here, marked with the error, when
+ * tracing is on. Its tags hold names, IDs and the verdict only, never meta or params.
+ */
+function traceRefusal(ctx: Context, action: string, verdict: Refusal, err: Error): void {
+  const traced = ctx as TracedContext;
+  try {
+    if (!ctx.broker.isTracingEnabled() || typeof traced.startSpan !== "function") return;
+    const span = traced.startSpan(`action '${action}'`, {
+      id: ctx.id,
+      type: "action",
+      traceID: ctx.requestID,
+      parentID: ctx.parentID,
+      sampled: traced.tracing ?? undefined,
+      tags: {
+        action: { name: action },
+        callingLevel: traced.level,
+        callerNodeID: ctx.nodeID,
+        requestID: ctx.requestID,
+        sharedSecret: verdict,
+      },
+    });
+    span.setError(err);
+    traced.finishSpan?.(span);
+  } catch {
+    // tracing is best effort: the refusal stands whatever the tracer does
+  }
 }
