@@ -1,28 +1,15 @@
 /**
- * The gateway's front door: `SharedSecretGateway()`, a mixin for moleculer-web services that checks
- * every HTTP request before moleculer-web reads it, and takes the secret out of the request.
+ * The gateway's front door as a mixin: `SharedSecretGateway()` puts the door of `http-door.ts` in
+ * front of whatever `httpHandler` a moleculer-web service ends up with, and refuses bad wiring.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
-import { admits, verifyHeaders, type Refusal } from "../check/guard";
-import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../options";
-import { perBroker } from "../check/per-broker";
-import { createTelemetry, type Telemetry } from "../check/telemetry";
-import { writeRefusal } from "./answer";
-import { MIDDLEWARE, hiddenSlot, markRequestContext } from "./forward";
-import { removeHeader, removeQueryParameter } from "./request";
-import {
-  allowedMethods,
-  anythingOpen,
-  exposureOf,
-  isOpen,
-  renderExposure,
-  routedPath,
-  type ExposureEntry,
-  type GatewayInternals,
-  type GatewayRoute,
-} from "./routes";
+import type { SecretSourceOptions } from "../options";
+import { brokerChecks, ownChecks } from "./checks";
+import { hiddenSlot, markRequestContext } from "./forward";
+import { createHttpDoor, DOOR, type GatewayService, type HttpHandler } from "./http-door";
+import { exposureOf, renderExposure, type ExposureEntry } from "./routes";
 
 /**
  * Options of {@link SharedSecretGateway}. By default the door checks with the secrets, header name
@@ -30,16 +17,7 @@ import {
  * give it `secret` or `secretFile` (with the other secret options) to configure it on its own,
  * e.g. on a broker that protects services with {@link SharedSecretMixin} only.
  */
-export interface SharedSecretGatewayOptions extends Pick<
-  SharedSecretOptions,
-  | "secret"
-  | "secretFile"
-  | "refreshInterval"
-  | "providerTimeout"
-  | "headerName"
-  | "rejectionLogLimit"
-  | "rejectionLogInterval"
-> {
+export interface SharedSecretGatewayOptions extends SecretSourceOptions {
   /**
    * Serve static files (moleculer-web `settings.assets`) without the secret.
    * @defaultValue `false`: static files are locked like everything else
@@ -63,14 +41,9 @@ export type SharedSecretGatewaySchema = Partial<ServiceSchema> & {
   stopped(this: Service): void;
 };
 
-/** Marks the door's own `httpHandler`, so a second door (the mixin twice) is found. */
-const DOOR = Symbol.for("moleculer-shared-secret.door.v1");
 /** Where a gateway service keeps its exposure report function (see {@link gatewayExposure}). */
 const EXPOSURE = Symbol.for("moleculer-shared-secret.exposure.v1");
 
-type HttpHandler = (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown;
-type GatewayService = Service &
-  GatewayInternals & { server?: { listeners(event: string): unknown[] }; httpHandler?: unknown };
 type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: string]: unknown };
 
 function refuseToStart(service: string, problem: string): Error {
@@ -81,13 +54,6 @@ function booleanOption(value: unknown, option: string): boolean {
   if (value === undefined) return false;
   if (typeof value !== "boolean") throw new TypeError(`Shared secret: "${option}" option must be a boolean.`);
   return value;
-}
-
-/** The route a request for `path` goes to, for its CORS settings (alias first, as moleculer-web). */
-function routeOf(gateway: GatewayInternals, path: string, method: string): GatewayRoute | undefined {
-  const found = gateway.resolveAlias(path, method);
-  if (found) return found.alias.route;
-  return (gateway.routes ?? []).find((route) => path.startsWith(route.path));
 }
 
 /**
@@ -134,134 +100,12 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
     throw new TypeError('Shared secret: "options" option must be an object.');
   }
   const { openAssets: openAssetsOption, forwardOnly: forwardOnlyOption, ...secretOptions } = options;
-  for (const misplaced of ["mode", "gateways"]) {
-    if (misplaced in secretOptions) {
-      throw new TypeError(
-        `Shared secret: "${misplaced}" is an option of SharedSecretMiddleware, not of SharedSecretGateway.`,
-      );
-    }
-  }
   const openAssets = booleanOption(openAssetsOption, "openAssets");
   const forwardOnly = booleanOption(forwardOnlyOption, "forwardOnly");
   // Its own secrets when given some; otherwise those of the broker's middleware, found at `merged`.
-  const own =
-    secretOptions.secret !== undefined || secretOptions.secretFile !== undefined
-      ? resolveOptions(secretOptions)
-      : undefined;
-  if (own === undefined && Object.keys(secretOptions).length > 0) {
-    throw new TypeError(
-      `Shared secret: "${Object.keys(secretOptions)[0]}" goes with "secret" or "secretFile" in ` +
-        "SharedSecretGateway(); without them the door uses the broker's SharedSecretMiddleware options.",
-    );
-  }
-
+  const own = ownChecks("SharedSecretGateway", secretOptions as Record<string, unknown>);
   /** Requests the door let in, and the header value to carry into their calls ("" for none). */
   const admitted = hiddenSlot<string>();
-  /** Per gateway: whether any route or alias is open, for the alias table it was computed on. */
-  const openness = new WeakMap<object, { aliases: unknown; routes: number; open: boolean }>();
-
-  function somethingOpen(gateway: GatewayService): boolean {
-    const cached = openness.get(gateway);
-    const routes = gateway.routes?.length ?? 0;
-    if (cached !== undefined && cached.aliases === gateway.aliases && cached.routes === routes)
-      return cached.open;
-    const open = anythingOpen(gateway, openAssets);
-    openness.set(gateway, { aliases: gateway.aliases, routes, open });
-    return open;
-  }
-
-  function door(inner: HttpHandler, resolved: ResolvedOptions): HttpHandler {
-    const name = resolved.headerName;
-    const frontDoor = function sharedSecretFrontDoor(
-      this: GatewayService,
-      req: IncomingMessage,
-      res: ServerResponse,
-      next?: unknown,
-    ) {
-      let method = req.method ?? "GET";
-      const special = method === "HEAD" || method === "OPTIONS";
-      if (req.url !== undefined && req.url.includes("?")) removeQueryParameter(req, name);
-      const value = req.headers[name];
-      const t = telemetry(this);
-      // Checked first: a request that passes needs no routing here, unless it is counted (metrics
-      // on) and may be on an open route, which is not counted; one that fails is refused unless its
-      // route is open. The check takes the same time whatever the route.
-      const code = forwardOnly ? 0 : verifyHeaders(req.headers, resolved);
-      const checkOpen = !forwardOnly && (!admits(code) || t.counting !== false) && somethingOpen(this);
-      const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
-      if (method === "HEAD" && !this.resolveAlias(path, "HEAD")) {
-        // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
-        req.method = method = "GET";
-      }
-      const preflight = method === "OPTIONS" ? req.headers["access-control-request-method"] : undefined;
-      const routedMethod = typeof preflight === "string" ? preflight : method;
-      const open = checkOpen && isOpen(this, path, routedMethod, openAssets);
-
-      if (!open && !forwardOnly) {
-        if (!admits(code)) {
-          if (value !== undefined) removeHeader(req, name);
-          return refuse(this, req, res, code, resolved);
-        }
-        if (t.counting !== false) {
-          t.count("accepted", resolved.store.current?.labels[code] ?? "", `${this.fullName}.door`);
-        }
-      }
-      if (value !== undefined) removeHeader(req, name);
-      try {
-        admitted.set(req, typeof value === "string" ? value : "");
-      } catch {
-        // a request object that takes no field: not admitted, so its `rest` call is refused
-      }
-
-      if (method === "OPTIONS") {
-        const route = routeOf(this, path, routedMethod);
-        const cors = route?.cors ?? this.settings.cors;
-        if (!(cors && preflight !== undefined)) {
-          res.writeHead(204, { Allow: allowedMethods(this, path), "Content-Length": "0" });
-          res.end();
-          return;
-        }
-      }
-      return inner.call(this, req, res, next);
-    };
-    Object.defineProperty(frontDoor, DOOR, { value: true });
-    return frontDoor;
-  }
-
-  const telemetryFor = perBroker(createTelemetry);
-  let lastBroker: Service["broker"] | undefined;
-  let lastTelemetry: Telemetry | undefined;
-  /** The broker's telemetry, remembered for the last broker asked about (one per door, in practice). */
-  function telemetry(service: Service): Telemetry {
-    if (service.broker !== lastBroker || lastTelemetry === undefined) {
-      lastTelemetry = telemetryFor(service.broker);
-      lastBroker = service.broker;
-    }
-    return lastTelemetry;
-  }
-
-  function refuse(
-    gateway: GatewayService,
-    req: IncomingMessage,
-    res: ServerResponse,
-    code: Refusal,
-    { rejectionLogLimit, rejectionLogInterval }: ResolvedOptions,
-  ): void {
-    const outcome = code;
-    const t = telemetry(gateway);
-    t.count(outcome, "", `${gateway.fullName}.door`);
-    // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
-    // client may have put the secret in it.
-    if (code !== "misconfigured") {
-      t.rejectedRequest(
-        `${req.method ?? "?"} request to gateway '${gateway.fullName}' (${outcome})`,
-        req.headers["x-request-id"],
-        rejectionLogLimit,
-        rejectionLogInterval,
-      );
-    }
-    writeRefusal(res, code);
-  }
 
   /** moleculer-web's `rest` action, which every request runs: marks the request's root context. */
   function marking(rest: ActionDef["handler"], name: string): ActionDef["handler"] {
@@ -293,22 +137,20 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       if ((inner as unknown as Record<symbol, unknown>)[DOOR] === true) {
         throw refuseToStart(service, "mixes in SharedSecretGateway() twice: keep one.");
       }
-      const found = this.broker.middlewares.list
-        .map((mw) => (mw as unknown as Record<symbol, unknown> | null)?.[MIDDLEWARE])
-        .filter((options) => options !== undefined) as ResolvedOptions[];
-      if (own === undefined && found.length !== 1) {
+      const found = own ?? brokerChecks(this.broker);
+      if (typeof found === "string") {
         throw refuseToStart(
           service,
-          found.length === 0
+          found === "none"
             ? "has no secret to check with: add SharedSecretMiddleware() to this broker's middlewares " +
                 '(moleculer.config.ts), or give SharedSecretGateway() its own "secret" or "secretFile".'
             : 'cannot tell which of this broker\'s SharedSecretMiddleware() instances to check with: give SharedSecretGateway() its own "secret".',
         );
       }
-      const resolved = own ?? found[0];
+      const door = createHttpDoor({ resolved: found, forwardOnly, openAssets, admitted });
       const def = (typeof rest === "function" ? { handler: rest } : rest) as ActionDef;
-      actions.rest = { ...def, handler: marking(def.handler, resolved.headerName) };
-      methods.httpHandler = door(inner as HttpHandler, resolved);
+      actions.rest = { ...def, handler: marking(def.handler, found.headerName) };
+      methods.httpHandler = door.wrap(inner as HttpHandler);
       schema.actions = actions as ServiceSchema["actions"];
       schema.methods = methods as ServiceSchema["methods"];
       schema.metadata = { ...schema.metadata, sharedSecretDoor: forwardOnly ? "forward-only" : "check" };
@@ -324,7 +166,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
             "do not replace moleculer-web's server or its request listener.",
         );
       }
-      const { logger } = telemetry(this);
+      const logger = this.broker.getLogger("shared-secret");
       if (forwardOnly) {
         logger.warn(
           `Shared secret: gateway '${this.fullName}' is forward-only: it checks no request itself; ` +

@@ -1,0 +1,18 @@
+/**
+ * The shape of every option error: a `TypeError` that quotes the option and says what it must be,
+ * and the integer rule the timing options share.
+ */
+
+/** `Shared secret: "<option>" option must be <must>.` */
+export function invalid(option: string, must: string): TypeError {
+  return new TypeError(`Shared secret: "${option}" option must be ${must}.`);
+}
+
+/** `value`, or `fallback` when undefined; an integer of at least `min`, or a TypeError naming `option`. */
+export function integer(value: unknown, option: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw invalid(option, `an integer of at least ${min}`);
+  }
+  return value;
+}
