@@ -10,7 +10,9 @@ import { createTelemetry } from "../lib/check/telemetry";
 
 /**
  * Broker middleware that refuses, before any handler, cacher or validator runs, every call that
- * enters through a gateway without the right shared secret in `ctx.meta.headers`.
+ * enters through a gateway without the right shared secret: the value {@link SharedSecretGateway}'s
+ * door checked, for a call made from its request on this node, or `ctx.meta.headers[headerName]`,
+ * for a call from another node. Either way, the handler never sees it.
  *
  * Calls with no caller (`broker.call`) and nested calls made by ordinary services are not asked
  * for the secret. Options are validated here, once; a bad one throws a `TypeError` that names it.
