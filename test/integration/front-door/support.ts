@@ -11,21 +11,8 @@ export { SECRET };
 /** The header a gateway in front sends. */
 export const OK = { "x-shared-secret": SECRET } as const;
 
-/** The body of a request refused for having no secret. */
-export const NO_SECRET = {
-  name: "SharedSecretError",
-  message: "No secret provided",
-  code: 401,
-  type: "ERR_NO_SECRET",
-};
-
-/** The body of a request refused for a wrong secret. */
-export const INVALID_SECRET = {
-  name: "SharedSecretError",
-  message: "Invalid secret",
-  code: 401,
-  type: "ERR_INVALID_SECRET",
-};
+/** The bodies of requests refused for no secret and for a wrong one: the contract's own. */
+export { INVALID as INVALID_SECRET, NO_SECRET } from "../../helpers/contract";
 
 /** The body of a request refused by a node that has no secret. */
 export const NOT_CONFIGURED = {
