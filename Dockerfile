@@ -5,7 +5,7 @@ WORKDIR /src
 COPY . .
 RUN npm ci --no-audit --no-fund && npm run build:app
 
-# Runtime stage: deploy/app's manifest (moleculer, moleculer-web, nats, dotenv) and the compiled
+# Runtime stage: deploy/app's manifest (moleculer, moleculer-web, nats, dotenv, jose) and the compiled
 # app. `node` is PID 1 and gets SIGTERM itself: no npm, no tsx, no shell in between.
 FROM node:22-slim
 ENV NODE_ENV=production IP=0.0.0.0 PORT=3000

@@ -28,15 +28,25 @@ export {
   PREVIOUS_SECRET_ENV,
   SECRET_ENV,
   SECRET_FILE_ENV,
+  type SharedSecretAccept,
   type SharedSecretMode,
   type SharedSecretOptions,
 } from "./lib/options";
+export {
+  DEFAULT_CLAIMS_KEY,
+  type PinnedClaim,
+  type TokenOptions,
+  type TokenPreset,
+} from "./lib/token/options";
+export type { GatewayClaims } from "./lib/token/verifier";
 export { parseSecretFile, type SecretInput, type SecretProvider, type SecretSpec } from "./lib/secrets";
 export { CHECKS_METRIC, type CheckOutcome } from "./lib/check/telemetry";
 export {
   ERR_CALLER_UNKNOWN,
   ERR_INVALID_SECRET,
+  ERR_INVALID_TOKEN,
   ERR_NO_SECRET,
+  ERR_NO_TOKEN,
   ERR_SECRET_NOT_CONFIGURED,
   SharedSecretCallerUnknownError,
   SharedSecretConfigurationError,

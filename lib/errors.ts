@@ -15,17 +15,23 @@ export const ERR_INVALID_SECRET = "ERR_INVALID_SECRET";
 export const ERR_SECRET_NOT_CONFIGURED = "ERR_SECRET_NOT_CONFIGURED";
 /** @see ERR_NO_SECRET */
 export const ERR_CALLER_UNKNOWN = "ERR_CALLER_UNKNOWN";
+/** @see ERR_NO_SECRET */
+export const ERR_NO_TOKEN = "ERR_NO_TOKEN";
+/** @see ERR_NO_SECRET */
+export const ERR_INVALID_TOKEN = "ERR_INVALID_TOKEN";
 
 /** Union of every error type the library raises. */
 export type SharedSecretErrorType =
   | typeof ERR_NO_SECRET
   | typeof ERR_INVALID_SECRET
   | typeof ERR_SECRET_NOT_CONFIGURED
-  | typeof ERR_CALLER_UNKNOWN;
+  | typeof ERR_CALLER_UNKNOWN
+  | typeof ERR_NO_TOKEN
+  | typeof ERR_INVALID_TOKEN;
 
 /**
- * A call was refused because the shared secret header is missing, empty or wrong.
- * `code` is 401; the message never contains the presented value.
+ * A call was refused because the shared secret header (or the gateway's token, when tokens are
+ * accepted) is missing, empty or wrong. `code` is 401; the message never contains the presented value.
  *
  * @example
  * ```ts
@@ -34,8 +40,13 @@ export type SharedSecretErrorType =
  */
 export class SharedSecretError extends Errors.MoleculerClientError {
   constructor(
-    message: "No secret provided" | "Invalid secret",
-    type: typeof ERR_NO_SECRET | typeof ERR_INVALID_SECRET,
+    message:
+      | "No secret provided"
+      | "Invalid secret"
+      | "No token provided"
+      | "Invalid token"
+      | "No secret or token provided",
+    type: typeof ERR_NO_SECRET | typeof ERR_INVALID_SECRET | typeof ERR_NO_TOKEN | typeof ERR_INVALID_TOKEN,
   ) {
     super(message, 401, type);
     this.name = "SharedSecretError";

@@ -3,6 +3,8 @@
  */
 import type { SecretInput, SecretProvider, SecretStore } from "./secrets";
 import { storeFor } from "./secrets/from-options";
+import { resolveTokenOptions, type TokenOptions } from "./token/options";
+import { TokenVerifier } from "./token/verifier";
 import { integer, invalid } from "./validate";
 
 export { PREVIOUS_SECRET_ENV, SECRET_ENV, SECRET_FILE_ENV } from "./secrets/from-options";
@@ -16,6 +18,15 @@ export const DEFAULT_HEADER_NAME = "x-shared-secret";
  * - `"opt-in"`: only actions or services that say `sharedSecret: true`.
  */
 export type SharedSecretMode = "all" | "opt-in";
+
+/**
+ * Which credential admits a gateway's call:
+ * - `"secret"`: the shared secret header;
+ * - `"token"`: the gateway's signed JWT (see the `token` option), no secret at all;
+ * - `"either"`: during a migration, a valid secret or a valid token (the metric's `credential`
+ *   label says which admitted each call).
+ */
+export type SharedSecretAccept = "secret" | "token" | "either";
 
 /**
  * Options of {@link SharedSecretMiddleware} and {@link SharedSecretMixin}.
@@ -76,13 +87,24 @@ export interface SharedSecretOptions {
    */
   rejectionLogInterval?: number;
   /**
-   * Refuse to start the broker when no secret is configured (instead of answering checked calls
-   * with `500 Server configuration error`). A secret from the options, the environment or a file is
+   * Refuse to start the broker when no secret is configured, or with `token`, when the gateway's
+   * keys could not be loaded (instead of answering checked calls with `500 Server configuration error`). A secret from the options, the environment or a file is
    * checked before any service starts (so a gateway never listens); a provider's, once it has first
    * answered, when the services have started.
    * @defaultValue `false`
    */
   requireSecret?: boolean;
+  /**
+   * Verify the gateway's signed JWT (Zuplo, Cloudflare Access, any JWKS) instead of, or beside, the
+   * shared secret: see {@link TokenOptions} and `accept`. The verified claims reach the action in
+   * `ctx.meta.gatewayClaims` (`token.claimsKey`).
+   */
+  token?: TokenOptions;
+  /**
+   * Which credential admits a call, see {@link SharedSecretAccept}.
+   * @defaultValue `"token"` when `token` is set, `"secret"` otherwise
+   */
+  accept?: SharedSecretAccept;
 }
 
 /**
@@ -99,6 +121,8 @@ export type SecretSourceOptions = Pick<
   | "headerName"
   | "rejectionLogLimit"
   | "rejectionLogInterval"
+  | "token"
+  | "accept"
 >;
 
 /** Options after validation: what the guard reads on every call. */
@@ -112,6 +136,9 @@ export interface ResolvedOptions {
   readonly rejectionLogLimit: number;
   readonly rejectionLogInterval: number;
   readonly requireSecret: boolean;
+  readonly accept: SharedSecretAccept;
+  /** The token check, when `accept` is `"token"` or `"either"`; null otherwise. */
+  readonly tokens: TokenVerifier | null;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -138,14 +165,34 @@ export function resolveOptions(
   const rejectionLogInterval = integer(options.rejectionLogInterval, "rejectionLogInterval", 100, 10000);
   const { requireSecret = false } = options;
   if (typeof requireSecret !== "boolean") throw invalid("requireSecret", "a boolean");
+  const { token, accept = token === undefined ? "secret" : "token" } = options;
+  if (accept !== "secret" && accept !== "token" && accept !== "either") {
+    throw invalid("accept", '"secret", "token" or "either"');
+  }
+  if (accept !== "secret" && token === undefined) throw invalid("token", `set when "accept" is "${accept}"`);
+  if (accept === "secret" && token !== undefined) {
+    throw new TypeError('Shared secret: "token" is set but "accept" is "secret": use "token" or "either".');
+  }
+  if (accept === "token" && (options.secret !== undefined || options.secretFile !== undefined)) {
+    throw new TypeError(
+      'Shared secret: "accept" is "token", so no secret is accepted: remove "secret"/"secretFile", or accept "either".',
+    );
+  }
+  const tokens = token === undefined ? null : new TokenVerifier(resolveTokenOptions(token));
+  if (tokens !== null && tokens.options.headerName === headerName.toLowerCase()) {
+    throw invalid("token.headerName", `a header other than the secret's ("${headerName}")`);
+  }
 
   return Object.freeze({
-    store: storeFor(options, environment),
+    // Token-only: no secret is read, from the options or the environment.
+    store: storeFor(accept === "token" ? {} : options, accept === "token" ? {} : environment),
     headerName: headerName.toLowerCase(),
     mode,
     gateways: new Set(gateways),
     rejectionLogLimit,
     rejectionLogInterval,
     requireSecret,
+    accept,
+    tokens,
   });
 }

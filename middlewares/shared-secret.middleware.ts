@@ -1,8 +1,9 @@
+import { startCredentials, stopCredentials } from "../lib/check/credentials";
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { MIDDLEWARE, forwardingRemoteCall } from "../lib/gateway/forward";
 import { guardAction, type GuardedActionDef } from "../lib/check/guard";
 import { protectedByMixin } from "../lib/check/mixin-guard";
-import { resolveOptions, type SharedSecretOptions } from "../lib/options";
+import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../lib/options";
 import { perBroker } from "../lib/check/per-broker";
 import { createCallerPolicy, isGateway, type RegistryService } from "../lib/check/policy";
 import type { Log } from "../lib/secrets";
@@ -66,10 +67,12 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     // The secrets are loaded (a file read, a provider's first answer) before any service starts, so
     // a gateway never listens while they are missing; requireSecret refuses right there.
     async starting(broker: ServiceBroker) {
-      await resolved.store.start(telemetryFor(broker).logger);
-      if (resolved.requireSecret && resolved.store.current === null) {
+      await startCredentials(resolved, telemetryFor(broker).logger);
+      if (resolved.requireSecret && !canCheck(resolved)) {
         throw new Error(
-          'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.',
+          resolved.accept === "secret"
+            ? 'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.'
+            : `Shared secret: no ${resolved.accept === "either" ? "secret and no " : ""}gateway keys loaded (${resolved.tokens?.keys.description}) and requireSecret is set.`,
         );
       }
     },
@@ -85,12 +88,19 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
       }
     },
     async stopped() {
-      resolved.store.stop();
+      stopCredentials(resolved);
     },
   };
   // Found by SharedSecretGateway's door on this broker; non-enumerable, so never serialized.
   Object.defineProperty(middleware, MIDDLEWARE, { value: resolved });
   return middleware as unknown as Middleware;
+}
+
+/** Whether a checked call can be admitted at all: a secret, or the gateway's keys, in force. */
+function canCheck(resolved: ResolvedOptions): boolean {
+  const secret = resolved.accept !== "token" && resolved.store.current !== null;
+  const token = resolved.tokens !== null && resolved.tokens.keys.ready;
+  return secret || token;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { startCredentials, stopCredentials } from "../lib/check/credentials";
 import type { Service, ServiceSchema } from "moleculer";
 import { registerMixinService, warnAboutBothLayers } from "../lib/check/mixin-guard";
 import { resolveOptions, type SharedSecretOptions } from "../lib/options";
@@ -42,10 +43,10 @@ export function SharedSecretMixin(options?: SharedSecretOptions): SharedSecretMi
     started(this: Service) {
       const { logger } = telemetryFor(this.broker);
       warnAboutBothLayers(this.broker, this, logger);
-      return resolved.store.start(logger);
+      return startCredentials(resolved, logger);
     },
     stopped() {
-      resolved.store.stop();
+      stopCredentials(resolved);
     },
   };
 }

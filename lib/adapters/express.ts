@@ -2,10 +2,11 @@
  * The check for Express and other connect-style servers: `sharedSecretHandler()`, with the
  * middleware's options and answers, for origins that are not Moleculer.
  */
+import { startCredentials, stopCredentials } from "../check/credentials";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { writeRefusal } from "../gateway/answer";
-import { removeHeader } from "../gateway/request";
-import { admits, verifyHeaders } from "../check/guard";
+import { removeHeader, singleHeader } from "../gateway/request";
+import { admitted, claimsOf, decide, describe, outcomeOf, type Decision } from "../check/credentials";
 import { resolveOptions, type SecretSourceOptions } from "../options";
 import type { Log } from "../secrets";
 import { createRejectionLog } from "../check/telemetry";
@@ -30,11 +31,16 @@ export interface SharedSecretRequestHandler {
 
 const silent: Log = { info() {}, warn() {}, error() {} };
 
+/** A request as the handler leaves it: the verified claims under `token.claimsKey`. */
+type Request = IncomingMessage & Record<string, unknown>;
+
 /**
  * The same check as the Moleculer middleware, for Express and other connect-style servers, without
  * depending on them: same options (secret sources, rotation, expiry), same answers (401 `No secret
  * provided` / `Invalid secret`, 500 `Server configuration error`) and the same JSON body as
- * moleculer-web. The header is removed from `req.headers` once read.
+ * moleculer-web. The header is removed from `req.headers` once read. With the `token` option, the
+ * gateway's signed JWT is verified instead (or beside it, `accept: "either"`), and its verified
+ * claims are put on the request, as `req.gatewayClaims` (`token.claimsKey`).
  *
  * @param options - validated once, here; a bad one throws a `TypeError` naming it.
  * @example
@@ -50,24 +56,48 @@ export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): S
   const logRejection = createRejectionLog(log);
   const { rejectionLogLimit, rejectionLogInterval } = resolved;
 
+  const tokenHeader = resolved.tokens?.options.headerName;
+  const claimsKey = resolved.tokens?.options.claimsKey ?? "";
+
+  function settle(
+    req: Request,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    decision: Decision,
+  ): void {
+    if (admitted(decision)) {
+      const claims = claimsOf(decision);
+      if (claims !== undefined) req[claimsKey] = claims;
+      else if (claimsKey !== "") delete req[claimsKey];
+      return next();
+    }
+    // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
+    // client may have put a secret in its query string.
+    if (outcomeOf(decision) !== "misconfigured") {
+      const what = `${req.method ?? "?"} request (${describe(decision)})`;
+      logRejection(what, req.headers["x-request-id"], rejectionLogLimit, rejectionLogInterval);
+    }
+    writeRefusal(res, decision, resolved);
+  }
+
   const handler = function sharedSecretHandler(
     req: IncomingMessage,
     res: ServerResponse,
     next: (err?: unknown) => void,
   ) {
-    const code = verifyHeaders(req.headers, resolved);
-    // Read: nothing after this handler needs to see it (headers, headersDistinct, rawHeaders).
-    if (req.headers[resolved.headerName] !== undefined) removeHeader(req, resolved.headerName);
-    if (admits(code)) return next();
-    // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
-    // client may have put a secret in its query string.
-    if (code !== "misconfigured") {
-      const what = `${req.method ?? "?"} request (${code})`;
-      logRejection(what, req.headers["x-request-id"], rejectionLogLimit, rejectionLogInterval);
-    }
-    writeRefusal(res, code);
+    const secret = req.headers[resolved.headerName];
+    const token = tokenHeader === undefined ? undefined : singleHeader(req, tokenHeader);
+    const decision = decide(secret, token, resolved);
+    // Read: nothing after this handler needs to see them (headers, headersDistinct, rawHeaders).
+    if (secret !== undefined) removeHeader(req, resolved.headerName);
+    if (token !== undefined) removeHeader(req, tokenHeader as string);
+    if (!(decision instanceof Promise)) return settle(req as Request, res, next, decision);
+    decision.then(
+      (settled) => settle(req as Request, res, next, settled),
+      (err: unknown) => next(err),
+    );
   } as SharedSecretRequestHandler;
 
-  const ready = resolved.store.start(log);
-  return Object.assign(handler, { ready, close: () => resolved.store.stop() });
+  const ready = startCredentials(resolved, log);
+  return Object.assign(handler, { ready, close: () => stopCredentials(resolved) });
 }

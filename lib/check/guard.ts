@@ -1,20 +1,16 @@
 /**
- * The check itself: which actions are protected, the verdict on a presented value, and the wrapper
- * that refuses a call (or passes it on without the header) before its handler runs.
+ * The action guard: which actions are protected, and the wrapper that refuses a call (or passes it
+ * on without the header) before its handler runs.
  */
 import type { ActionHandler, Context, Service } from "moleculer";
-import {
-  ERR_INVALID_SECRET,
-  ERR_NO_SECRET,
-  SharedSecretCallerUnknownError,
-  SharedSecretConfigurationError,
-  SharedSecretError,
-} from "../errors";
 import type { ResolvedOptions } from "../options";
-import type { CallerPolicy } from "./policy";
 import { forwardedValue } from "../gateway/forward";
+import type { CallerPolicy } from "./policy";
+import { refuse } from "./refusal";
 import { dropFrom, headersHolding } from "./scrub";
-import type { CheckOutcome, Telemetry } from "./telemetry";
+import type { Telemetry } from "./telemetry";
+import { guardWithToken } from "./token-guard";
+import { admits, verifyHeaders, verifyValue } from "./verdict";
 
 /** The parts of an action definition the guard reads at wrap time. */
 export interface GuardedActionDef {
@@ -45,60 +41,7 @@ export function isProtected(action: GuardedActionDef, mode: ResolvedOptions["mod
   return mode === "all";
 }
 
-/**
- * Why a check refused: the same words as the metric's `outcome` label and the rejection log.
- * `unknown_caller`: no header, from a caller no registry knows yet (see the caller policy).
- */
-export type Refusal = Exclude<CheckOutcome, "accepted">;
-
-/** A check's verdict: the index of the accepted secret that matched, or why it refused. */
-export type Verdict = number | Refusal;
-
-/** Whether a verdict admits the call. */
-export function admits(verdict: Verdict): verdict is number {
-  return typeof verdict === "number";
-}
-
-/**
- * Verifies the header in a headers object (`ctx.meta.headers`, or Node's `req.headers`), which it
- * does not change. Never throws: whatever a caller put there (a Proxy included) ends as a refusal.
- */
-export function verifyHeaders(headers: unknown, options: ResolvedOptions): Verdict {
-  let value: unknown;
-  try {
-    const isObject = headers !== null && typeof headers === "object";
-    value = isObject ? (headers as Record<string, unknown>)[options.headerName] : undefined;
-  } catch {
-    // A Proxy or a throwing getter: not a string, so refused as invalid (or misconfigured).
-    return verifyValue(Number.NaN, options);
-  }
-  return verifyValue(value, options);
-}
-
-/** {@link verifyHeaders} for the value itself (a header value, or one the door forwarded). Never throws. */
-export function verifyValue(value: unknown, options: ResolvedOptions): Verdict {
-  let set = options.store.current;
-  if (set !== null && set.nextExpiry !== Infinity && Date.now() >= set.nextExpiry) {
-    set = options.store.prune();
-  }
-  if (set === null) return "misconfigured";
-  try {
-    if (value === undefined || value === null || value === "") return "missing";
-    if (typeof value !== "string") return "invalid";
-    const matched = set.match(value);
-    return matched < 0 ? "invalid" : matched;
-  } catch {
-    return "invalid";
-  }
-}
-
-/** The error a refusal answers with; built only when refusing. */
-export function refusal(why: Refusal): Error {
-  if (why === "misconfigured") return new SharedSecretConfigurationError();
-  if (why === "unknown_caller") return new SharedSecretCallerUnknownError();
-  if (why === "missing") return new SharedSecretError("No secret provided", ERR_NO_SECRET);
-  return new SharedSecretError("Invalid secret", ERR_INVALID_SECRET);
-}
+export { admits, refusal, verifyHeaders, verifyValue, type Refusal, type Verdict } from "./verdict";
 
 /**
  * Wraps an action handler with the check. An action that is not protected gets a pass-through that
@@ -116,6 +59,18 @@ export function guardAction(
 ): ActionHandler {
   const { headerName } = options;
   if (!isProtected(action, options.mode)) {
+    const tokenHeader = options.tokens?.options.headerName;
+    if (tokenHeader !== undefined) {
+      return function sharedSecretStripBoth(this: Service, ctx: Context) {
+        if (policy.mustCheck(ctx.caller, options.gateways) !== "no") {
+          for (const name of [headerName, tokenHeader]) {
+            const headers = headersHolding(ctx, name);
+            if (headers !== undefined) dropFrom(ctx, headers, name);
+          }
+        }
+        return handler.call(this, ctx);
+      } as ActionHandler;
+    }
     return function sharedSecretStrip(this: Service, ctx: Context) {
       const headers = headersHolding(ctx, headerName);
       if (headers !== undefined && policy.mustCheck(ctx.caller, options.gateways) !== "no") {
@@ -125,7 +80,7 @@ export function guardAction(
     } as ActionHandler;
   }
   const actionName = String(action.name);
-  const { rejectionLogLimit, rejectionLogInterval } = options;
+  if (options.tokens !== null) return guardWithToken(handler, actionName, options, policy, telemetry);
 
   return function sharedSecretGuard(this: Service, ctx: Context) {
     const check = policy.mustCheck(ctx.caller, options.gateways);
@@ -141,55 +96,12 @@ export function guardAction(
     let result: unknown;
     if (admits(verdict)) {
       if (telemetry.counting !== false) {
-        telemetry.count("accepted", options.store.current?.labels[verdict] ?? "", actionName);
+        telemetry.count("accepted", options.store.current?.labels[verdict] ?? "", actionName, "secret");
       }
       result = handler.call(this, ctx);
     } else {
-      telemetry.count(verdict, "", actionName);
-      // A misconfiguration is logged once by the store, not per request.
-      if (verdict !== "misconfigured")
-        telemetry.rejected(ctx, actionName, verdict, rejectionLogLimit, rejectionLogInterval);
-      const err = refusal(verdict);
-      traceRefusal(ctx, actionName, verdict, err);
-      result = Promise.reject(err);
+      result = refuse(ctx, actionName, verdict, options, telemetry);
     }
     return result;
   } as ActionHandler;
-}
-
-type TracedContext = Context & {
-  tracing?: boolean | null;
-  level?: number;
-  startSpan?(name: string, opts: object): { setError(err: Error): unknown };
-  finishSpan?(span: unknown): void;
-};
-
-/**
- * The guard wraps outside Moleculer's Tracing middleware (so that nothing, the cacher included, runs
- * before it), so a refused call would leave no span: it gets one here, marked with the error, when
- * tracing is on. Its tags hold names, IDs and the verdict only, never meta or params.
- */
-function traceRefusal(ctx: Context, action: string, verdict: Refusal, err: Error): void {
-  const traced = ctx as TracedContext;
-  try {
-    if (!ctx.broker.isTracingEnabled() || typeof traced.startSpan !== "function") return;
-    const span = traced.startSpan(`action '${action}'`, {
-      id: ctx.id,
-      type: "action",
-      traceID: ctx.requestID,
-      parentID: ctx.parentID,
-      sampled: traced.tracing ?? undefined,
-      tags: {
-        action: { name: action },
-        callingLevel: traced.level,
-        callerNodeID: ctx.nodeID,
-        requestID: ctx.requestID,
-        sharedSecret: verdict,
-      },
-    });
-    span.setError(err);
-    traced.finishSpan?.(span);
-  } catch {
-    // tracing is best effort: the refusal stands whatever the tracer does
-  }
 }

@@ -23,10 +23,16 @@ export interface Telemetry {
    * its labels; absent means it may count.
    */
   readonly counting?: boolean;
-  /** Counts a check; `secret` is the matched secret's label ("" when none matched). */
-  count(outcome: CheckOutcome, secret: string, action: string): void;
-  /** Logs a refused call (rate-limited): action, request ID, caller and outcome only. */
-  rejected(ctx: Context, action: string, outcome: CheckOutcome, limit: number, interval: number): void;
+  /**
+   * Counts a check; `secret` is the matched secret's label ("" when none matched), `credential`
+   * what it was about (`"secret"`, or `"token"` for the gateway's signed token).
+   */
+  count(outcome: CheckOutcome, secret: string, action: string, credential: "secret" | "token"): void;
+  /**
+   * Logs a refused call (rate-limited): action, request ID, caller and `why` (the outcome, and for a
+   * token a reason naming no value) only.
+   */
+  rejected(ctx: Context, action: string, why: string, limit: number, interval: number): void;
   /** Logs a request refused at a gateway's door (rate-limited); `what` is built from safe parts only. */
   rejectedRequest(what: string, requestID: unknown, limit: number, interval: number): void;
 }
@@ -88,9 +94,9 @@ export function createTelemetry(broker: ServiceBroker): Telemetry {
       (broker.metrics.register({
         name: CHECKS_METRIC,
         type: "counter",
-        labelNames: ["outcome", "secret", "action"],
+        labelNames: ["outcome", "secret", "action", "credential"],
         description:
-          "Shared-secret checks of gateway calls, by outcome and matched secret (label, never value)",
+          "Shared-secret checks of gateway calls, by outcome, matched secret (label, never value) and credential (secret or token)",
       }) as Counter | null);
   }
 
@@ -99,12 +105,12 @@ export function createTelemetry(broker: ServiceBroker): Telemetry {
   return {
     logger,
     counting: counter !== null,
-    count(outcome, secret, action) {
-      if (counter !== null) counter.increment({ outcome, secret, action });
+    count(outcome, secret, action, credential) {
+      if (counter !== null) counter.increment({ outcome, secret, action, credential });
     },
-    rejected(ctx, action, outcome, limit, interval) {
+    rejected(ctx, action, why, limit, interval) {
       rejected(
-        `call to '${action}' (${outcome}) from '${printable(ctx.caller)}'`,
+        `call to '${action}' (${why}) from '${printable(ctx.caller)}'`,
         ctx.requestID,
         limit,
         interval,

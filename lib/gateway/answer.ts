@@ -3,11 +3,12 @@
  * the status and JSON body moleculer-web renders for the same error (`name`, `message`, `code`, `type`).
  */
 import type { ServerResponse } from "node:http";
-import { refusal, type Refusal } from "../check/guard";
+import { refusalFor, type Decision } from "../check/credentials";
+import type { ResolvedOptions } from "../options";
 
 /** Writes the answer to a check's refusal and ends the response. Never throws. */
-export function writeRefusal(res: ServerResponse, why: Refusal): void {
-  const err = refusal(why) as Error & { code: number; type: string };
+export function writeRefusal(res: ServerResponse, decision: Decision, options: ResolvedOptions): void {
+  const err = refusalFor(decision, options) as Error & { code: number; type: string };
   try {
     res.statusCode = err.code;
     res.setHeader("Content-Type", "application/json; charset=utf-8");

@@ -1,5 +1,5 @@
 /**
- * Which secrets a gateway component checks with: its own, when given a `secret` or `secretFile`, or
+ * Which secrets a gateway component checks with: its own, when given a `secret`, `secretFile` or `token`, or
  * those of its broker's `SharedSecretMiddleware`, found when the service's schema is merged.
  */
 import type { ServiceBroker } from "moleculer";
@@ -24,13 +24,13 @@ export function ownChecks(
       );
     }
   }
-  if (secretOptions.secret !== undefined || secretOptions.secretFile !== undefined) {
+  if (["secret", "secretFile", "token"].some((option) => secretOptions[option] !== undefined)) {
     return resolveOptions(secretOptions as GatewaySecretOptions);
   }
   const keys = Object.keys(secretOptions);
   if (keys.length > 0) {
     throw new TypeError(
-      `Shared secret: "${keys[0]}" goes with "secret" or "secretFile" in ${component}; without them ` +
+      `Shared secret: "${keys[0]}" goes with "secret", "secretFile" or "token" in ${component}; without them ` +
         "it uses the broker's SharedSecretMiddleware options.",
     );
   }

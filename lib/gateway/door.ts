@@ -2,12 +2,14 @@
  * The gateway's front door as a mixin: `SharedSecretGateway()` puts the door of `http-door.ts` in
  * front of whatever `httpHandler` a moleculer-web service ends up with, and refuses bad wiring.
  */
+import { startCredentials, stopCredentials } from "../check/credentials";
 import type { IncomingMessage } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
 import type { SecretSourceOptions } from "../options";
 import { brokerChecks, ownChecks } from "./checks";
-import { hiddenSlot, markRequestContext } from "./forward";
+import type { GatewayClaims } from "../token/verifier";
+import { hiddenSlot, markRequestContext, type Mark } from "./forward";
 import { createHttpDoor, DOOR, type GatewayService, type HttpHandler } from "./http-door";
 import { exposureOf, renderExposure, type ExposureEntry } from "./routes";
 
@@ -104,18 +106,23 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
   const forwardOnly = booleanOption(forwardOnlyOption, "forwardOnly");
   // Its own secrets when given some; otherwise those of the broker's middleware, found at `merged`.
   const own = ownChecks("SharedSecretGateway", secretOptions as Record<string, unknown>);
-  /** Requests the door let in, and the header value to carry into their calls ("" for none). */
-  const admitted = hiddenSlot<string>();
+  /** Requests the door let in, and the credential headers to carry into their calls. */
+  const admitted = hiddenSlot<Mark>();
+  /** The verified claims of requests a token let in. */
+  const claims = hiddenSlot<GatewayClaims>();
 
   /** moleculer-web's `rest` action, which every request runs: marks the request's root context. */
-  function marking(rest: ActionDef["handler"], name: string): ActionDef["handler"] {
+  function marking(rest: ActionDef["handler"], claimsKey: string | undefined): ActionDef["handler"] {
     return function sharedSecretRest(this: Service, ctx: Context) {
       const req = (ctx.params as { req?: IncomingMessage } | null)?.req;
-      const value = req !== null && typeof req === "object" ? admitted.get(req) : undefined;
+      const mark = req !== null && typeof req === "object" ? admitted.get(req) : undefined;
       // A request that did not come through the door (something called the action itself, or an
       // HTTP server that calls another handler): refused, never served.
-      if (value === undefined) return Promise.reject(new SharedSecretConfigurationError());
-      if (value !== "") markRequestContext(ctx, name, value);
+      if (mark === undefined) return Promise.reject(new SharedSecretConfigurationError());
+      if (mark.length > 0) markRequestContext(ctx, mark);
+      // The token's verified claims, for the gateway's own hooks (authenticate, authorize, aliases).
+      const verified = claimsKey === undefined ? undefined : claims.get(req as IncomingMessage);
+      if (verified !== undefined) (ctx.meta as Record<string, unknown>)[claimsKey as string] = verified;
       return rest.call(this, ctx);
     };
   }
@@ -147,9 +154,9 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
             : 'cannot tell which of this broker\'s SharedSecretMiddleware() instances to check with: give SharedSecretGateway() its own "secret".',
         );
       }
-      const door = createHttpDoor({ resolved: found, forwardOnly, openAssets, admitted });
+      const door = createHttpDoor({ resolved: found, forwardOnly, openAssets, admitted, claims });
       const def = (typeof rest === "function" ? { handler: rest } : rest) as ActionDef;
-      actions.rest = { ...def, handler: marking(def.handler, found.headerName) };
+      actions.rest = { ...def, handler: marking(def.handler, found.tokens?.options.claimsKey) };
       methods.httpHandler = door.wrap(inner as HttpHandler);
       schema.actions = actions as ServiceSchema["actions"];
       schema.methods = methods as ServiceSchema["methods"];
@@ -174,13 +181,13 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
             "checked by the middleware on the nodes that run them.",
         );
       }
-      if (own !== undefined) await own.store.start(logger);
+      if (own !== undefined) await startCredentials(own, logger);
       const report = exposureOf(gateway, openAssets, forwardOnly);
       this.logger.info(`Shared secret: exposure of gateway '${this.fullName}'\n${renderExposure(report)}`);
     },
 
     stopped() {
-      own?.store.stop();
+      if (own !== undefined) stopCredentials(own);
     },
 
     created(this: Service) {

@@ -14,11 +14,11 @@ type Headers = Record<string, unknown>;
  */
 export const MIDDLEWARE = Symbol.for("moleculer-shared-secret.middleware.v1");
 
-/** What a marked root context holds: the header's name and the value presented. */
-interface Mark {
-  readonly name: string;
-  readonly value: string;
-}
+/**
+ * What a marked root context holds: the credential headers the door checked, as flat
+ * `[name, value, name, value...]` pairs (the secret's header, the token's, or both).
+ */
+export type Mark = readonly string[];
 
 /**
  * A hidden slot on objects: a private field, which no reflection (`Reflect.ownKeys`, descriptors),
@@ -90,8 +90,8 @@ export function headersWithout(headers: Headers, name: string): Headers {
  * the guard. The mark is a private field (see {@link Marks}): meta, spreads, JSON, `Reflect.ownKeys`,
  * loggers, spans and `util.inspect` of the context never show it.
  */
-export function markRequestContext(ctx: Context, name: string, value: string): void {
-  marks.set(ctx, { name, value });
+export function markRequestContext(ctx: Context, mark: Mark): void {
+  marks.set(ctx, mark);
 }
 
 function markOf(ctx: Context): Mark | undefined {
@@ -106,7 +106,9 @@ function markOf(ctx: Context): Mark | undefined {
 export function forwardedValue(ctx: Context, name: string): string | undefined {
   try {
     const mark = markOf(ctx);
-    return mark !== undefined && mark.name === name ? mark.value : undefined;
+    if (mark === undefined) return undefined;
+    for (let i = 0; i < mark.length; i += 2) if (mark[i] === name) return mark[i + 1];
+    return undefined;
   } catch {
     return undefined;
   }
@@ -123,11 +125,14 @@ export function forwardingRemoteCall(next: ActionHandler): ActionHandler {
     const mark = markOf(ctx);
     if (mark === undefined) return next.call(this, ctx);
     const meta = ctx.meta as { headers?: unknown };
-    const { name } = mark;
-    meta.headers = { ...(isObject(meta.headers) ? meta.headers : undefined), [name]: mark.value };
+    const headers: Headers = { ...(isObject(meta.headers) ? meta.headers : undefined) };
+    for (let i = 0; i < mark.length; i += 2) headers[mark[i]] = mark[i + 1];
+    meta.headers = headers;
     const clean = () => {
-      if (isObject(meta.headers) && meta.headers[name] !== undefined) {
-        meta.headers = headersWithout(meta.headers, name);
+      for (let i = 0; i < mark.length; i += 2) {
+        if (isObject(meta.headers) && meta.headers[mark[i]] !== undefined) {
+          meta.headers = headersWithout(meta.headers, mark[i]);
+        }
       }
     };
     let result: unknown;

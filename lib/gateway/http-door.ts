@@ -4,13 +4,23 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service } from "moleculer";
-import { admits, verifyHeaders, type Refusal } from "../check/guard";
+import {
+  admitted,
+  claimsOf,
+  credentialOf,
+  decide,
+  describe,
+  outcomeOf,
+  type Decision,
+} from "../check/credentials";
+import type { Refusal } from "../check/verdict";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry, type Telemetry } from "../check/telemetry";
 import type { ResolvedOptions } from "../options";
 import { writeRefusal } from "./answer";
-import type { HiddenSlot } from "./forward";
-import { removeHeader, removeQueryParameter } from "./request";
+import type { GatewayClaims } from "../token/verifier";
+import type { HiddenSlot, Mark } from "./forward";
+import { removeHeader, removeQueryParameter, singleHeader } from "./request";
 import {
   allowedMethods,
   anythingOpen,
@@ -35,8 +45,10 @@ export interface DoorSettings {
   readonly resolved: ResolvedOptions;
   readonly forwardOnly: boolean;
   readonly openAssets: boolean;
-  /** Requests the door let in, and the header value to carry into their calls ("" for none). */
-  readonly admitted: HiddenSlot<string>;
+  /** Requests the door let in, and the credential headers to carry into their calls. */
+  readonly admitted: HiddenSlot<Mark>;
+  /** The verified claims of requests a token let in. */
+  readonly claims: HiddenSlot<GatewayClaims>;
 }
 
 /** The route a request for `path` goes to, for its CORS settings (alias first, as moleculer-web). */
@@ -50,10 +62,17 @@ function routeOf(gateway: GatewayInternals, path: string, method: string): Gatew
  * A door maker: `wrap(inner)` returns the `httpHandler` that checks each request, then calls `inner`.
  * The door keeps its own telemetry per broker (its rejection-log window).
  */
-export function createHttpDoor({ resolved, forwardOnly, openAssets, admitted }: DoorSettings): {
+export function createHttpDoor({
+  resolved,
+  forwardOnly,
+  openAssets,
+  admitted: admittedRequests,
+  claims: verifiedClaims,
+}: DoorSettings): {
   wrap(inner: HttpHandler): HttpHandler;
 } {
   const name = resolved.headerName;
+  const tokenHeader = resolved.tokens?.options.headerName ?? "";
   const { rejectionLogLimit, rejectionLogInterval } = resolved;
   /** Per gateway: whether any route or alias is open, for the alias table it was computed on. */
   const openness = new WeakMap<object, { aliases: unknown; routes: number; open: boolean }>();
@@ -80,20 +99,87 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, admitted }: 
     return open;
   }
 
-  function refuse(gateway: GatewayService, req: IncomingMessage, res: ServerResponse, why: Refusal): void {
+  function refuse(
+    gateway: GatewayService,
+    req: IncomingMessage,
+    res: ServerResponse,
+    decision: Decision,
+  ): void {
     const t = telemetry(gateway);
-    t.count(why, "", `${gateway.fullName}.door`);
+    const outcome = outcomeOf(decision) as Refusal;
+    t.count(outcome, "", `${gateway.fullName}.door`, credentialOf(decision));
     // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
     // client may have put the secret in it.
-    if (why !== "misconfigured") {
+    if (outcome !== "misconfigured") {
       t.rejectedRequest(
-        `${req.method ?? "?"} request to gateway '${gateway.fullName}' (${why})`,
+        `${req.method ?? "?"} request to gateway '${gateway.fullName}' (${describe(decision)})`,
         req.headers["x-request-id"],
         rejectionLogLimit,
         rejectionLogInterval,
       );
     }
-    writeRefusal(res, why);
+    writeRefusal(res, decision, resolved);
+  }
+
+  /** The request after its decision: refused, or let in (marked for its calls) and passed on. */
+  function proceed(
+    gateway: GatewayService,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: unknown,
+    inner: HttpHandler,
+    decision: Decision,
+    secret: unknown,
+    token: unknown,
+  ): unknown {
+    let method = req.method ?? "GET";
+    const special = method === "HEAD" || method === "OPTIONS";
+    const t = telemetry(gateway);
+    const passed = forwardOnly || admitted(decision);
+    // A request that passes needs no routing here, unless it is counted (metrics on) and may be on
+    // an open route, which is not counted; one that fails is refused unless its route is open.
+    const checkOpen = !forwardOnly && (!passed || t.counting !== false) && somethingOpen(gateway);
+    const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
+    if (method === "HEAD" && !gateway.resolveAlias(path, "HEAD")) {
+      // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
+      req.method = method = "GET";
+    }
+    const preflight = method === "OPTIONS" ? req.headers["access-control-request-method"] : undefined;
+    const routedMethod = typeof preflight === "string" ? preflight : method;
+    const open = checkOpen && isOpen(gateway, path, routedMethod, openAssets);
+
+    if (secret !== undefined) removeHeader(req, name);
+    if (token !== undefined) removeHeader(req, tokenHeader);
+    if (!open && !forwardOnly) {
+      if (!passed) return refuse(gateway, req, res, decision);
+      if (t.counting !== false) {
+        const label = typeof decision === "number" ? (resolved.store.current?.labels[decision] ?? "") : "";
+        t.count("accepted", label, `${gateway.fullName}.door`, credentialOf(decision));
+      }
+    }
+    try {
+      // What was presented travels on to the request's calls, whose guard checks it again (on an
+      // open route, the door did not require it).
+      const mark: string[] = [];
+      if (typeof secret === "string") mark.push(name, secret);
+      if (typeof token === "string") mark.push(tokenHeader, token);
+      admittedRequests.set(req, mark);
+      const claims = claimsOf(decision);
+      if (claims !== undefined) verifiedClaims.set(req, claims);
+    } catch {
+      // a request object that takes no field: not admitted, so its `rest` call is refused
+    }
+
+    if (method === "OPTIONS") {
+      const route = routeOf(gateway, path, routedMethod);
+      const cors = route?.cors ?? gateway.settings.cors;
+      if (!(cors && preflight !== undefined)) {
+        res.writeHead(204, { Allow: allowedMethods(gateway, path), "Content-Length": "0" });
+        res.end();
+        return;
+      }
+    }
+    return inner.call(gateway, req, res, next);
   }
 
   function wrap(inner: HttpHandler): HttpHandler {
@@ -103,51 +189,23 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, admitted }: 
       res: ServerResponse,
       next?: unknown,
     ) {
-      let method = req.method ?? "GET";
-      const special = method === "HEAD" || method === "OPTIONS";
-      if (req.url !== undefined && req.url.includes("?")) removeQueryParameter(req, name);
-      const value = req.headers[name];
-      const t = telemetry(this);
-      // Checked first: a request that passes needs no routing here, unless it is counted (metrics
-      // on) and may be on an open route, which is not counted; one that fails is refused unless its
-      // route is open. The check takes the same time whatever the route.
-      const verdict = forwardOnly ? 0 : verifyHeaders(req.headers, resolved);
-      const checkOpen = !forwardOnly && (!admits(verdict) || t.counting !== false) && somethingOpen(this);
-      const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
-      if (method === "HEAD" && !this.resolveAlias(path, "HEAD")) {
-        // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
-        req.method = method = "GET";
+      if (req.url !== undefined && req.url.includes("?")) {
+        removeQueryParameter(req, name);
+        if (tokenHeader !== "") removeQueryParameter(req, tokenHeader);
       }
-      const preflight = method === "OPTIONS" ? req.headers["access-control-request-method"] : undefined;
-      const routedMethod = typeof preflight === "string" ? preflight : method;
-      const open = checkOpen && isOpen(this, path, routedMethod, openAssets);
-
-      if (!open && !forwardOnly) {
-        if (!admits(verdict)) {
-          if (value !== undefined) removeHeader(req, name);
-          return refuse(this, req, res, verdict);
-        }
-        if (t.counting !== false) {
-          t.count("accepted", resolved.store.current?.labels[verdict] ?? "", `${this.fullName}.door`);
-        }
+      const secret = req.headers[name];
+      const token = tokenHeader === "" ? undefined : singleHeader(req, tokenHeader);
+      // Checked first, before any routing: the check takes the same time whatever the route.
+      const decision = forwardOnly ? 0 : decide(secret, token, resolved);
+      if (!(decision instanceof Promise)) {
+        return proceed(this, req, res, next, inner, decision, secret, token);
       }
-      if (value !== undefined) removeHeader(req, name);
-      try {
-        admitted.set(req, typeof value === "string" ? value : "");
-      } catch {
-        // a request object that takes no field: not admitted, so its `rest` call is refused
-      }
-
-      if (method === "OPTIONS") {
-        const route = routeOf(this, path, routedMethod);
-        const cors = route?.cors ?? this.settings.cors;
-        if (!(cors && preflight !== undefined)) {
-          res.writeHead(204, { Allow: allowedMethods(this, path), "Content-Length": "0" });
-          res.end();
-          return;
-        }
-      }
-      return inner.call(this, req, res, next);
+      return decision
+        .then((settled) => proceed(this, req, res, next, inner, settled, secret, token))
+        .catch(() => {
+          if (!res.headersSent)
+            writeRefusal(res, { refused: "misconfigured", reason: "door failed" }, resolved);
+        });
     };
     Object.defineProperty(frontDoor, DOOR, { value: true });
     return frontDoor;

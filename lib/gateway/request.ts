@@ -127,3 +127,16 @@ export function removeQueryParameter(req: IncomingMessage, name: string): void {
     // a read-only URL: nothing else to do here
   }
 }
+
+/**
+ * A token header's value: an array when it was sent more than once (Node keeps only the first
+ * `authorization`, which would hide the second from the check). Never throws.
+ */
+export function singleHeader(req: IncomingMessage, name: string): unknown {
+  try {
+    const values = req.headersDistinct?.[name];
+    return values !== undefined && values.length > 1 ? values : req.headers[name];
+  } catch {
+    return Number.NaN;
+  }
+}

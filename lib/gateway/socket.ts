@@ -2,16 +2,17 @@
  * The front door of a Socket.IO gateway (moleculer-io): `SharedSecretSocketGateway()` checks each
  * connection's handshake before Socket.IO accepts it, and carries the secret to the socket's calls.
  */
+import { startCredentials, stopCredentials } from "../check/credentials";
 import type { IncomingMessage } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { SharedSecretConfigurationError } from "../errors";
-import { admits, verifyHeaders, type Refusal } from "../check/guard";
+import { credentialOf, decide, describe, outcomeOf, refusalFor, type Decision } from "../check/credentials";
 import type { ResolvedOptions } from "../options";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry } from "../check/telemetry";
 import { brokerChecks, ownChecks, type GatewaySecretOptions } from "./checks";
-import { markRequestContext } from "./forward";
-import { removeHeader, removeQueryParameter } from "./request";
+import { markRequestContext, type Mark } from "./forward";
+import { removeHeader, removeQueryParameter, singleHeader } from "./request";
 
 /**
  * Options of {@link SharedSecretSocketGateway}: none of its own. As with {@link SharedSecretGateway},
@@ -26,19 +27,10 @@ export type SharedSecretSocketGatewaySchema = Partial<ServiceSchema> & {
   stopped(this: Service): void;
 };
 
-type AllowRequest = (
-  req: IncomingMessage,
-  callback: (err: string | null | undefined, success: boolean) => void,
-) => void;
+type Callback = (err: string | null | undefined, success: boolean) => void;
+type AllowRequest = (req: IncomingMessage, callback: Callback) => void;
 type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: string]: unknown };
 type IoSettings = { options?: Record<string, unknown> & { allowRequest?: unknown }; [key: string]: unknown };
-
-const MESSAGES: Record<Refusal, string> = {
-  missing: "No secret provided",
-  invalid: "Invalid secret",
-  misconfigured: "Server configuration error",
-  unknown_caller: "Invalid secret", // not a verdict of a handshake: it has no caller
-};
 
 /**
  * Mixin for moleculer-io services: every Socket.IO connection is checked for the shared secret in
@@ -72,52 +64,72 @@ export function SharedSecretSocketGateway(
   }
   const own = ownChecks("SharedSecretSocketGateway", options as Record<string, unknown>);
   /** Handshake requests the check let in, and the header value their sockets' calls present. */
-  const admitted = new WeakMap<IncomingMessage, string>();
+  const admitted = new WeakMap<IncomingMessage, Mark>();
   const telemetryFor = perBroker(createTelemetry);
 
   function handshakeCheck(service: Service, resolved: ResolvedOptions, userAllow: unknown): AllowRequest {
     const name = resolved.headerName;
+    const tokenHeader = resolved.tokens?.options.headerName;
     const label = `${service.fullName}.door`;
-    return function sharedSecretHandshake(req, callback) {
-      removeQueryParameter(req, name);
-      // engine.io has already parsed the query into `req._query` (Socket.IO's `handshake.query`).
-      const parsed = (req as { _query?: Record<string, unknown> })._query;
-      if (parsed != null && typeof parsed === "object") {
-        for (const key of Object.keys(parsed)) if (key.toLowerCase() === name) delete parsed[key];
-      }
-      const value = req.headers[name];
-      const code = verifyHeaders(req.headers, resolved);
-      if (value !== undefined) removeHeader(req, name);
+
+    function settle(req: IncomingMessage, callback: Callback, decision: Decision, mark: Mark): void {
       const telemetry = telemetryFor(service.broker);
-      if (!admits(code)) {
-        const outcome = code;
-        telemetry.count(outcome, "", label);
-        if (code !== "misconfigured") {
+      const outcome = outcomeOf(decision);
+      if (outcome !== "accepted") {
+        telemetry.count(outcome, "", label, credentialOf(decision));
+        if (outcome !== "misconfigured") {
           telemetry.rejectedRequest(
-            `Socket.IO handshake to gateway '${service.fullName}' (${outcome})`,
+            `Socket.IO handshake to gateway '${service.fullName}' (${describe(decision)})`,
             req.headers["x-request-id"],
             resolved.rejectionLogLimit,
             resolved.rejectionLogInterval,
           );
         }
-        return callback(MESSAGES[code], false);
+        return callback(refusalFor(decision, resolved).message, false);
       }
-      telemetry.count("accepted", resolved.store.current?.labels[code] ?? "", label);
-      admitted.set(req, value as string);
+      const secretLabel =
+        typeof decision === "number" ? (resolved.store.current?.labels[decision] ?? "") : "";
+      telemetry.count("accepted", secretLabel, label, credentialOf(decision));
+      admitted.set(req, mark);
       if (typeof userAllow === "function") return (userAllow as AllowRequest)(req, callback);
       callback(null, true);
+    }
+
+    return function sharedSecretHandshake(req, callback) {
+      const names = tokenHeader === undefined ? [name] : [name, tokenHeader];
+      // engine.io has already parsed the query into `req._query` (Socket.IO's `handshake.query`).
+      const parsed = (req as { _query?: Record<string, unknown> })._query;
+      for (const header of names) {
+        removeQueryParameter(req, header);
+        if (parsed != null && typeof parsed === "object") {
+          for (const key of Object.keys(parsed)) if (key.toLowerCase() === header) delete parsed[key];
+        }
+      }
+      const secret = req.headers[name];
+      const token = tokenHeader === undefined ? undefined : singleHeader(req, tokenHeader);
+      const decision = decide(secret, token, resolved);
+      if (secret !== undefined) removeHeader(req, name);
+      if (token !== undefined) removeHeader(req, tokenHeader as string);
+      const mark: string[] = [];
+      if (typeof secret === "string") mark.push(name, secret);
+      if (typeof token === "string") mark.push(tokenHeader as string, token);
+      if (!(decision instanceof Promise)) return settle(req, callback, decision, mark);
+      decision.then(
+        (settled) => settle(req, callback, settled, mark),
+        () => callback("Server configuration error", false),
+      );
     };
   }
 
   /** moleculer-io's `call` action, which every socket call runs: marks its context. */
-  function marking(call: ActionDef["handler"], name: string): ActionDef["handler"] {
+  function marking(call: ActionDef["handler"]): ActionDef["handler"] {
     return function sharedSecretSocketCall(this: Service, ctx: Context) {
       const socket = (ctx.params as { socket?: { request?: unknown } } | null)?.socket;
       const req = socket?.request;
-      const value = req != null && typeof req === "object" ? admitted.get(req as IncomingMessage) : undefined;
+      const mark = req != null && typeof req === "object" ? admitted.get(req as IncomingMessage) : undefined;
       // A socket whose handshake the check did not see: refused, never served.
-      if (value === undefined) return Promise.reject(new SharedSecretConfigurationError());
-      markRequestContext(ctx, name, value);
+      if (mark === undefined) return Promise.reject(new SharedSecretConfigurationError());
+      markRequestContext(ctx, mark);
       return call.call(this, ctx);
     };
   }
@@ -152,18 +164,18 @@ export function SharedSecretSocketGateway(
       const ioOptions = { ...io.options };
       ioOptions.allowRequest = handshakeCheck(this, resolved, ioOptions.allowRequest);
       schema.settings = { ...settings, io: { ...io, options: ioOptions } } as ServiceSchema["settings"];
-      actions.call = { ...def, handler: marking(def.handler, resolved.headerName) };
+      actions.call = { ...def, handler: marking(def.handler) };
       schema.actions = actions as ServiceSchema["actions"];
       // A gateway, so that the middleware asks its calls for the secret on every node.
       schema.metadata = { ...schema.metadata, $category: "gateway", sharedSecretDoor: "check" };
     },
 
     async started(this: Service) {
-      if (own !== undefined) await own.store.start(telemetryFor(this.broker).logger);
+      if (own !== undefined) await startCredentials(own, telemetryFor(this.broker).logger);
     },
 
     stopped() {
-      own?.store.stop();
+      if (own !== undefined) stopCredentials(own);
     },
   };
 }

@@ -1,0 +1,269 @@
+/**
+ * Options of the gateway-token check (`token` in the middleware's options): their types, defaults and
+ * one-time validation into what the verifier reads per request.
+ */
+import type { JSONWebKeySet } from "jose";
+import { integer, invalid } from "../validate";
+import { applyPreset, type TokenPreset } from "./presets";
+
+export type { TokenPreset };
+
+/** A value a pinned claim must equal exactly. */
+export type PinnedClaim = string | number | boolean;
+
+/** Default `ctx.meta` key of the verified claims. */
+export const DEFAULT_CLAIMS_KEY = "gatewayClaims";
+
+/**
+ * How the gateway's signed JWT is verified. Give `preset`, or the keys (`jwksUrl` or `jwks`),
+ * `issuer`, `audience` and `algorithms` yourself. Read once, at creation.
+ */
+export interface TokenOptions {
+  /**
+   * A gateway whose documented values fill in what you leave out: `"zuplo-upstream-jwt"` (needs
+   * `issuer`, your Zuplo API's URL, and `audience`), `"zuplo-identity-token"` (needs `audience` and
+   * `claims: { account, project }`), `"cloudflare-access"` (needs `team` and `audience`, the AUD tag).
+   */
+  preset?: TokenPreset;
+  /** The gateway's JWKS URL: `https:` (plain `http:` only to a loopback address). */
+  jwksUrl?: string;
+  /** The gateway's public keys, as a JWKS (`{ keys: [...] }`), instead of a URL. */
+  jwks?: JSONWebKeySet;
+  /** The accepted `iss` (one or several). Required. */
+  issuer?: string | readonly string[];
+  /** The accepted `aud` (one or several); a token must name one of them. Required. */
+  audience?: string | readonly string[];
+  /**
+   * The accepted signature algorithms, e.g. `["EdDSA"]` or `["RS256"]`. Required (a preset sets
+   * it); only public-key algorithms: `HS*` and `none` are refused.
+   */
+  algorithms?: readonly string[];
+  /**
+   * The header carrying the token (case-insensitive).
+   * @defaultValue `"authorization"`
+   */
+  headerName?: string;
+  /**
+   * What precedes the token in the header (its scheme compared case-insensitively).
+   * @defaultValue `"Bearer "` for `authorization`, `""` for any other header
+   */
+  prefix?: string;
+  /**
+   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
+   * @defaultValue `5`
+   */
+  clockTolerance?: number;
+  /** Oldest accepted token, in seconds since its `iat` (which it must then have). */
+  maxTokenAge?: number;
+  /** Claims a token must have, e.g. `["sub"]`. */
+  requiredClaims?: readonly string[];
+  /** Claims pinned to exact values, e.g. Zuplo's `{ account: "my-account", project: "my-project" }`. */
+  claims?: Readonly<Record<string, PinnedClaim>>;
+  /** Your Cloudflare Zero Trust team name (preset `"cloudflare-access"`). */
+  team?: string;
+  /**
+   * The `ctx.meta` key where the verified claims (never the token) reach the action.
+   * @defaultValue `"gatewayClaims"`
+   */
+  claimsKey?: string;
+  /**
+   * Longest accepted header value, in bytes: a longer one is refused before it is parsed.
+   * @defaultValue `8192`
+   */
+  maxTokenLength?: number;
+  /**
+   * How long, in ms, a JWKS (or OpenID configuration) fetch may take.
+   * @defaultValue `5000`
+   */
+  jwksTimeout?: number;
+  /**
+   * Largest accepted JWKS (or OpenID configuration) response, in bytes.
+   * @defaultValue `262144` (256 KiB)
+   */
+  jwksMaxBytes?: number;
+  /**
+   * Least time, in ms, between two fetches caused by tokens naming an unknown `kid`: a flood of
+   * random `kid`s is at most one fetch per cooldown.
+   * @defaultValue `30000`
+   */
+  jwksCooldown?: number;
+  /**
+   * How often, in ms, the JWKS is fetched again in the background (keys that fail to load keep the
+   * last good set).
+   * @defaultValue `600000` (10 minutes)
+   */
+  jwksRefreshInterval?: number;
+  /**
+   * Size of the cache of verified tokens (keyed by the whole token, each entry dropped at the
+   * token's expiry or when the keys change); `0` turns it off.
+   * @defaultValue `1000`
+   */
+  cacheSize?: number;
+}
+
+/** Where the keys come from, after validation. */
+export type KeySpec =
+  | { readonly kind: "url"; readonly url: URL }
+  | { readonly kind: "discover"; readonly issuer: URL }
+  | { readonly kind: "static"; readonly jwks: JSONWebKeySet };
+
+/** Token options after validation: what the verifier reads. */
+export interface ResolvedTokenOptions {
+  readonly keys: KeySpec;
+  readonly issuer: string[];
+  readonly audience: string[];
+  readonly algorithms: string[];
+  /** Lower-cased. */
+  readonly headerName: string;
+  readonly prefix: string;
+  readonly clockTolerance: number;
+  readonly maxTokenAge: number | undefined;
+  readonly requiredClaims: string[];
+  readonly claims: ReadonlyArray<readonly [string, PinnedClaim]>;
+  readonly claimsKey: string;
+  readonly maxTokenLength: number;
+  readonly jwksTimeout: number;
+  readonly jwksMaxBytes: number;
+  readonly jwksCooldown: number;
+  readonly jwksRefreshInterval: number;
+  readonly cacheSize: number;
+}
+
+/** Public-key JWS algorithms (RFC 7518, RFC 8037). */
+const PUBLIC_KEY_ALGORITHMS = new Set([
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+]);
+const HEADER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+function strings(value: unknown, option: string, must: string): string[] {
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === "string" && v !== "")) {
+    throw invalid(option, must);
+  }
+  return [...list] as string[];
+}
+
+/** A URL the keys may be fetched from: https, or http to this machine; a TypeError naming `option` otherwise. */
+export function keyUrl(value: unknown, option: string): URL {
+  let url: URL | undefined;
+  try {
+    url = typeof value === "string" ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const ok =
+    url !== undefined &&
+    (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname)));
+  if (!ok || url === undefined)
+    throw invalid(option, "an https: URL (http: only to 127.0.0.1, localhost or [::1])");
+  return url;
+}
+
+function keySpec(options: TokenOptions & { discover?: boolean }, issuer: string[]): KeySpec {
+  const { jwksUrl, jwks } = options;
+  if (jwksUrl !== undefined && jwks !== undefined) {
+    throw new TypeError('Shared secret: set "token.jwksUrl" or "token.jwks", not both.');
+  }
+  if (jwks !== undefined) {
+    if (jwks === null || typeof jwks !== "object" || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+      throw invalid("token.jwks", "a JWKS: an object with a non-empty `keys` array");
+    }
+    return { kind: "static", jwks };
+  }
+  if (jwksUrl !== undefined) return { kind: "url", url: keyUrl(jwksUrl, "token.jwksUrl") };
+  if (options.discover === true) {
+    if (issuer.length !== 1)
+      throw invalid("token.issuer", "one issuer, whose OpenID configuration lists the keys");
+    return { kind: "discover", issuer: keyUrl(issuer[0], "token.issuer") };
+  }
+  throw invalid("token.jwksUrl", 'set (or "token.jwks", or a "token.preset")');
+}
+
+function pinned(value: unknown): Array<readonly [string, PinnedClaim]> {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalid("token.claims", "an object of claim names to a string, number or boolean");
+  }
+  return Object.entries(value as Record<string, unknown>).map(([name, v]) => {
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+      throw invalid(`token.claims.${name}`, "a string, number or boolean");
+    }
+    return [name, v] as const;
+  });
+}
+
+/**
+ * Validates the `token` option once; throws a `TypeError` naming the bad option (`token.<name>`).
+ * Never modifies `options`.
+ */
+export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw invalid("token", "an object");
+  }
+  const filled = applyPreset(options as TokenOptions);
+  const issuer = strings(filled.issuer, "token.issuer", "an issuer or a non-empty array of issuers");
+  const audience = strings(
+    filled.audience,
+    "token.audience",
+    "an audience or a non-empty array of audiences",
+  );
+  const algorithms = strings(
+    filled.algorithms,
+    "token.algorithms",
+    'a non-empty array of algorithms, e.g. ["EdDSA"]',
+  );
+  for (const alg of algorithms) {
+    if (!PUBLIC_KEY_ALGORITHMS.has(alg)) {
+      throw invalid(
+        "token.algorithms",
+        `public-key algorithms only (RS*, PS*, ES*, EdDSA); "${alg}" is not one`,
+      );
+    }
+  }
+  const { headerName = "authorization" } = filled;
+  if (typeof headerName !== "string" || !HEADER.test(headerName))
+    throw invalid("token.headerName", "an HTTP header name");
+  const lower = headerName.toLowerCase();
+  const { prefix = lower === "authorization" ? "Bearer " : "" } = filled;
+  if (typeof prefix !== "string" || /[^\x21-\x7e ]/.test(prefix))
+    throw invalid("token.prefix", "printable text");
+  const { claimsKey = DEFAULT_CLAIMS_KEY } = filled;
+  if (typeof claimsKey !== "string" || claimsKey === "" || claimsKey === "headers") {
+    throw invalid("token.claimsKey", 'a ctx.meta key other than "headers"');
+  }
+  const maxTokenAge =
+    filled.maxTokenAge === undefined ? undefined : integer(filled.maxTokenAge, "token.maxTokenAge", 1, 0);
+  return Object.freeze({
+    keys: keySpec(filled, issuer),
+    issuer,
+    audience,
+    algorithms,
+    headerName: lower,
+    prefix,
+    clockTolerance: integer(filled.clockTolerance, "token.clockTolerance", 0, 5),
+    maxTokenAge,
+    requiredClaims:
+      filled.requiredClaims === undefined
+        ? []
+        : strings(filled.requiredClaims, "token.requiredClaims", "a non-empty array of claim names"),
+    claims: pinned(filled.claims),
+    claimsKey,
+    maxTokenLength: integer(filled.maxTokenLength, "token.maxTokenLength", 64, 8192),
+    jwksTimeout: integer(filled.jwksTimeout, "token.jwksTimeout", 1, 5000),
+    jwksMaxBytes: integer(filled.jwksMaxBytes, "token.jwksMaxBytes", 1024, 262144),
+    jwksCooldown: integer(filled.jwksCooldown, "token.jwksCooldown", 0, 30000),
+    jwksRefreshInterval: integer(filled.jwksRefreshInterval, "token.jwksRefreshInterval", 1000, 600000),
+    cacheSize: integer(filled.cacheSize, "token.cacheSize", 0, 1000),
+  });
+}
