@@ -143,6 +143,28 @@ const PUBLIC_KEY_ALGORITHMS = new Set([
   "EdDSA",
   "Ed25519",
 ]);
+const KNOWN = new Set([
+  "preset",
+  "jwksUrl",
+  "jwks",
+  "issuer",
+  "audience",
+  "algorithms",
+  "headerName",
+  "prefix",
+  "clockTolerance",
+  "maxTokenAge",
+  "requiredClaims",
+  "claims",
+  "team",
+  "claimsKey",
+  "maxTokenLength",
+  "jwksTimeout",
+  "jwksMaxBytes",
+  "jwksCooldown",
+  "jwksRefreshInterval",
+  "cacheSize",
+]);
 const HEADER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -210,6 +232,9 @@ function pinned(value: unknown): Array<readonly [string, PinnedClaim]> {
 export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw invalid("token", "an object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new TypeError(`Shared secret: "token.${key}" is not a token option.`);
   }
   const filled = applyPreset(options as TokenOptions);
   const issuer = strings(filled.issuer, "token.issuer", "an issuer or a non-empty array of issuers");
