@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { SharedSecretGateway } from "../../../index";
+import { portOf } from "../../../support/loopback";
 import { request } from "../../helpers/http";
 import {
   NO_SECRET,
@@ -12,7 +13,6 @@ import {
   OK,
   Runs,
   SECRET,
-  portOf,
   send,
   type Schema,
   startGateway,

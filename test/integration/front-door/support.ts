@@ -1,7 +1,8 @@
 import { Service, ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { SharedSecretMiddleware } from "../../../index";
+import { startGatewayOnLoopback } from "../../../support/loopback";
 import { SECRET } from "../../helpers/app";
 import { CaptureLogger } from "../../helpers/capture-logger";
 import { request, type HttpResult } from "../../helpers/http";
@@ -64,12 +65,6 @@ export interface GatewayOptions {
   services?: ServiceSchema<any>[];
 }
 
-/** The port a started moleculer-web service listens on. */
-export function portOf(service: Service): number {
-  return ((service as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo)
-    .port;
-}
-
 /**
  * Starts a real broker (no transporter, every log line captured at trace level) with the given
  * gateway service listening on a free port of 127.0.0.1, and the given services.
@@ -84,25 +79,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     middlewares: [SharedSecretMiddleware({ secret: SECRET })],
     ...options.broker,
   });
-  for (const schema of options.services ?? []) broker.createService(schema);
-  const api = broker.createService({
-    ...options.gateway,
-    settings: { ...options.gateway.settings, port: 0, ip: "127.0.0.1" },
-  });
-  try {
-    await broker.start();
-  } catch (err) {
-    await broker.stop().catch(() => undefined);
-    throw err;
-  }
-  const port = portOf(api);
+  const { api, port, stop } = await startGatewayOnLoopback(broker, options.gateway, options.services);
   return {
     broker,
     logger,
     api,
     port,
     call: (path, headers, method) => request(port, path, headers, method),
-    stop: () => broker.stop(),
+    stop,
   };
 }
 
