@@ -1,7 +1,6 @@
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { rawRequest } from "../../helpers/http";
-import { freePort, ROOT } from "../../helpers/process";
+import { freePort, ROOT, spawnRunner } from "../../helpers/process";
 
 /** The secret the hunted app accepts; every form of it, and of each presented value, is hunted. */
 export const HUNT_SECRET = "hunt-secret-51e0c7a2b9d4f6e8a3c1b5d7f9e2a4c6";
@@ -99,11 +98,8 @@ function attacks(): (string | Buffer)[] {
 export async function huntLeaks(env: Record<string, string> = {}): Promise<HuntResult> {
   const port = await freePort();
   const support = path.join(ROOT, "test/adversarial/support");
-  const child = spawn(
-    process.execPath,
+  const app = spawnRunner(
     [
-      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-      path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"),
       "--config",
       path.join(support, "loud.config.ts"),
       path.join(ROOT, "services/protected.service.ts"),
@@ -111,38 +107,23 @@ export async function huntLeaks(env: Record<string, string> = {}): Promise<HuntR
       path.join(support, "loud-api.service.ts"),
       path.join(support, "span-sink.service.ts"),
     ],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", SHARED_SECRET: HUNT_SECRET, PORT: String(port), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { SHARED_SECRET: HUNT_SECRET, PORT: String(port), ...env },
+    { encoding: "latin1" },
   );
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString("latin1")));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString("latin1")));
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const until = async (test: () => boolean, what: string) => {
-    for (let i = 0; i < 400 && !test(); i++) {
-      if (child.exitCode !== null) throw new Error(`app exited before ${what}:\n${output.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!test()) throw new Error(`app never showed ${what}:\n${output.slice(-3000)}`);
-  };
+  const reports = (text: string) => (text.match(/METRICS END/g) ?? []).length;
 
   const responses: string[] = [];
   try {
-    await until(() => output.includes(`listening on http://127.0.0.1:${port}`), "listening");
+    await app.waitFor(`listening on http://127.0.0.1:${port}`, 20000);
     for (const bytes of attacks())
       responses.push(await rawRequest(port, bytes).catch((e: Error) => `error ${e.message}`));
     // Let the metrics reporter print what it gathered about these requests, then the exporters flush.
-    const printed = (output.match(/METRICS END/g) ?? []).length;
-    await until(() => (output.match(/METRICS END/g) ?? []).length >= printed + 2, "a metrics report");
+    const printed = reports(app.output());
+    await app.waitFor((output) => reports(output) >= printed + 2, 20000);
   } finally {
-    if (child.exitCode === null) child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    await app.stop();
   }
+  const output = app.output();
   return { output, responses };
 }
 
