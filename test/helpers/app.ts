@@ -1,10 +1,11 @@
-import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import type { BrokerOptions, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { SharedSecretGateway, type SharedSecretGatewayOptions } from "../../index";
 import ApiService from "../../services/api.service";
 import HealthService from "../../services/health.service";
 import ProtectedService from "../../services/protected.service";
 import { startGatewayOnLoopback } from "../../support/loopback";
+import { localBroker } from "./broker";
 import { CaptureLogger } from "./capture-logger";
 import { request, type HttpResult } from "./http";
 
@@ -39,13 +40,7 @@ export interface TestAppOptions {
  */
 export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logger = new CaptureLogger({ level: "trace" });
-  const broker = new ServiceBroker({
-    nodeID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
-    logger,
-    logLevel: "trace",
-    ...options.broker,
-  });
+  const broker = localBroker("test", { logger, logLevel: "trace", ...options.broker });
   const reference = options.gateway
     ? { ...ApiService, mixins: [SharedSecretGateway(options.gateway), ApiGateway] }
     : ApiService;
