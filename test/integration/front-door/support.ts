@@ -1,9 +1,9 @@
 import { Service, ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
-import http from "node:http";
 import net from "node:net";
 import { SharedSecretMiddleware } from "../../../index";
 import { startGatewayOnLoopback } from "../../../support/loopback";
 import { SECRET } from "../../helpers/app";
+import { localBroker } from "../../helpers/broker";
 import { CaptureLogger } from "../../helpers/capture-logger";
 import { request, type HttpResult } from "../../helpers/http";
 
@@ -71,9 +71,7 @@ export interface GatewayOptions {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = new CaptureLogger({ level: "trace" });
-  const broker = new ServiceBroker({
-    nodeID: `front-door-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
+  const broker = localBroker("front-door", {
     logger,
     logLevel: "trace",
     middlewares: [SharedSecretMiddleware({ secret: SECRET })],
@@ -88,46 +86,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     call: (path, headers, method) => request(port, path, headers, method),
     stop,
   };
-}
-
-/** Waits `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Sends `body` with `method` and extra `headers` to 127.0.0.1:port; resolves with status and text. */
-export function send(
-  port: number,
-  path: string,
-  method: string,
-  body: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method,
-        agent: false,
-        headers: { "content-length": String(Buffer.byteLength(body)), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString(),
-            headers: res.headers,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 /**
