@@ -10,14 +10,15 @@ import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import type {} from "../index"; // the `sharedSecret` schema option's types
 import { library } from "./package";
 
-/** The gateway, on 127.0.0.1 and a free port, with the routes of the reference app's gateway. */
+/**
+ * The gateway, with the routes of the reference app's gateway; support/loopback.ts gives it
+ * 127.0.0.1 and a free port.
+ */
 export function gatewayService(guarded: boolean): ServiceSchema<ApiSettingsSchema> {
   return {
     name: "api",
     mixins: guarded ? [library.SharedSecretGateway(), ApiGateway] : [ApiGateway],
     settings: {
-      port: 0,
-      ip: "127.0.0.1",
       routes: [
         {
           path: "/",

@@ -4,9 +4,9 @@
  * after each round) is that server's alone. Stops when told to, or when the parent goes away.
  * The secret comes from the parent in SHARED_SECRET (the Express sketch reads it from there too).
  */
-import type { AddressInfo, Server } from "node:net";
 import { createServer } from "node:http";
 import { ServiceBroker } from "moleculer";
+import { listenOnLoopback, startGatewayOnLoopback, type Listening } from "../support/loopback";
 import type * as ExpressSketch from "./express-sketch";
 import { gatewayService, healthService, protectedService } from "./gateway";
 import { startHonoApp } from "./hono-app";
@@ -14,40 +14,26 @@ import { benchScript, library } from "./package";
 
 export type ServerKind = "guarded" | "plain" | "express" | "hono";
 
-interface Started {
-  port: number;
-  close: () => Promise<void>;
-}
-
-async function startGateway(guarded: boolean, secret: string): Promise<Started> {
+async function startGateway(guarded: boolean, secret: string): Promise<Listening> {
   const broker = new ServiceBroker({
     nodeID: guarded ? "http-guarded" : "http-plain",
     logger: false,
     transporter: null,
     middlewares: guarded ? [library.SharedSecretMiddleware({ secret })] : [],
   });
-  const api = broker.createService(gatewayService(guarded)) as unknown as { server: Server };
-  broker.createService(protectedService);
-  broker.createService(healthService);
-  await broker.start();
-  return { port: (api.server.address() as AddressInfo).port, close: () => broker.stop() };
+  const { port, stop } = await startGatewayOnLoopback(broker, gatewayService(guarded), [
+    protectedService,
+    healthService,
+  ]);
+  return { port, close: stop };
 }
 
-async function startExpress(): Promise<Started> {
+function startExpress(): Promise<Listening> {
   const { createExpressSketchApp } = benchScript<typeof ExpressSketch>("express-sketch.js");
-  const server = createServer(createExpressSketchApp());
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(createServer(createExpressSketchApp()));
 }
 
-function start(kind: ServerKind, secret: string): Promise<Started> {
+function start(kind: ServerKind, secret: string): Promise<Listening> {
   switch (kind) {
     case "guarded":
       return startGateway(true, secret);

@@ -5,12 +5,12 @@
  * "ready" with its port; on "memory", GC then memoryUsage() and how often the protected handler ran;
  * on "stop", a clean broker stop and exit 0. Anything uncaught is reported and exits 1 (a crash).
  */
-import type { AddressInfo } from "node:net";
 import { ServiceBroker, type ActionHandler, type Context, type Middleware, type Service } from "moleculer";
 import { SharedSecretMiddleware } from "../index";
 import ApiService from "../services/api.service";
 import HealthService from "../services/health.service";
 import ProtectedService from "../services/protected.service";
+import { startGatewayOnLoopback } from "../support/loopback";
 
 const send = (message: object) => process.send?.(message);
 const fail = (kind: string) => (err: unknown) => {
@@ -40,15 +40,15 @@ async function main() {
     logger: false,
     middlewares: [SharedSecretMiddleware({ secret }), countProtectedRuns],
   });
-  broker.createService(ProtectedService);
-  broker.createService(HealthService);
-  const api = broker.createService({
-    name: "api",
-    mixins: [ApiService],
-    settings: { port: 0, ip: "127.0.0.1", logRequest: null, logResponse: null, logRequestParams: null },
-  });
-  await broker.start();
-  const { port } = (api as unknown as { server: { address(): AddressInfo } }).server.address();
+  const { port } = await startGatewayOnLoopback(
+    broker,
+    {
+      name: "api",
+      mixins: [ApiService],
+      settings: { logRequest: null, logResponse: null, logRequestParams: null },
+    },
+    [ProtectedService, HealthService],
+  );
 
   process.on("message", (message: { type: string }) => {
     if (message.type === "memory") {

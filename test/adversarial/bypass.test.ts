@@ -1,17 +1,12 @@
 import http from "node:http";
 import net from "node:net";
 import type { TestApp } from "../helpers/app";
-import { rawRequest, request } from "../helpers/http";
+import { rawHead, rawRequest, rawStatuses, request } from "../helpers/http";
 import { SECRET, SECRETS } from "./support/fuzz";
 import { handlerSpy, startSpiedApp } from "./support/spy";
 
 const OK = { "x-shared-secret": SECRET };
 const REFUSED = [400, 401, 404, 405];
-
-/** Status codes of every response in a raw answer, in order (pipelining, keep-alive). */
-function statuses(answer: string): number[] {
-  return [...answer.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
-}
 
 /** How many complete responses (head and Content-Length body) a raw answer holds. */
 function completeResponses(answer: string): number {
@@ -28,12 +23,8 @@ function completeResponses(answer: string): number {
 }
 
 /** One raw request, written verbatim (method, target and version as given), connection closed after it. */
-function raw(port: number, requestLine: string, headers: string[] = []): Promise<string> {
-  return rawRequest(
-    port,
-    [requestLine, "Host: 127.0.0.1", "Connection: close", ...headers, "", ""].join("\r\n"),
-  );
-}
+const raw = (port: number, requestLine: string, headers: string[] = []): Promise<string> =>
+  rawRequest(port, rawHead(requestLine, headers));
 
 describe("bypass attempts against the real gateway over HTTP", () => {
   let app: TestApp;
@@ -62,7 +53,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       ["GET", "X-HTTP-Method-Override: OPTIONS"],
     ])("refuses %s /protected with %s and no secret", async (method, header) => {
       const answer = await raw(app.port, `${method} /protected HTTP/1.1`, [header, "Content-Length: 0"]);
-      expect(REFUSED).toContain(statuses(answer)[0]);
+      expect(REFUSED).toContain(rawStatuses(answer)[0]);
     });
 
     it("refuses a _method query parameter as an override", async () => {
@@ -96,7 +87,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       "*",
     ])("refuses %s without the secret (401 or 404, never the handler)", async (path) => {
       const answer = await raw(app.port, `GET ${path} HTTP/1.1`);
-      expect([path, REFUSED.includes(statuses(answer)[0])]).toEqual([path, true]);
+      expect([path, REFUSED.includes(rawStatuses(answer)[0])]).toEqual([path, true]);
     });
 
     it.each(["/protected/", "/protected?", "/protected?x=1", "/PROTECTED", "/Protected"])(
@@ -154,7 +145,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       "X-Forwarded-Shared-Secret: " + SECRET,
       "X-Original-Shared-Secret: " + SECRET,
     ])("refuses /protected with %s and no secret header: 401", async (header) => {
-      expect(statuses(await raw(app.port, "GET /protected HTTP/1.1", [header]))).toEqual([401]);
+      expect(rawStatuses(await raw(app.port, "GET /protected HTTP/1.1", [header]))).toEqual([401]);
     });
 
     it("answers /health with a rewrite header naming /protected as /health (the header is ignored)", async () => {
@@ -165,17 +156,17 @@ describe("bypass attempts against the real gateway over HTTP", () => {
 
   describe("framing and protocol tricks", () => {
     it("refuses an HTTP/1.0 request without the secret and serves one with it", async () => {
-      expect(statuses(await rawRequest(app.port, "GET /protected HTTP/1.0\r\n\r\n"))).toEqual([401]);
+      expect(rawStatuses(await rawRequest(app.port, "GET /protected HTTP/1.0\r\n\r\n"))).toEqual([401]);
       const served = await rawRequest(
         app.port,
         `GET /protected HTTP/1.0\r\nx-shared-secret: ${SECRET}\r\n\r\n`,
       );
-      expect(statuses(served)).toEqual([200]);
+      expect(rawStatuses(served)).toEqual([200]);
       expectedRuns = 1;
     });
 
     it("refuses an HTTP/0.9-style request line", async () => {
-      expect(REFUSED).toContain(statuses(await rawRequest(app.port, "GET /protected\r\n\r\n"))[0] ?? 400);
+      expect(REFUSED).toContain(rawStatuses(await rawRequest(app.port, "GET /protected\r\n\r\n"))[0] ?? 400);
     });
 
     it("answers pipelined requests each on its own: secret then none gives 200 then 401", async () => {
@@ -184,7 +175,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
         `GET /protected HTTP/1.1\r\nHost: x\r\nx-shared-secret: ${SECRET}\r\n\r\n` +
           `GET /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
       );
-      expect(statuses(answer)).toEqual([200, 401]);
+      expect(rawStatuses(answer)).toEqual([200, 401]);
       expectedRuns = 1;
     });
 
@@ -196,7 +187,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
           `GET /protected HTTP/1.1\r\nHost: x\r\nx-shared-secret: ${SECRET}x\r\n\r\n` +
           `GET /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
       );
-      expect(statuses(answer)).toEqual([401, 200, 401, 401]);
+      expect(rawStatuses(answer)).toEqual([401, 200, 401, 401]);
       expectedRuns = 1;
     });
 
@@ -248,7 +239,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       } finally {
         socket.destroy();
       }
-      expect(statuses(text)).toEqual([200, 401]);
+      expect(rawStatuses(text)).toEqual([200, 401]);
       expectedRuns = 1;
     });
 
@@ -258,7 +249,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
         `GET /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-shared-secret\r\n\r\n` +
           `0\r\nx-shared-secret: ${SECRET}\r\n\r\n`,
       );
-      expect(statuses(answer)).toEqual([401]);
+      expect(rawStatuses(answer)).toEqual([401]);
     });
 
     it.each([
@@ -267,7 +258,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       ["a folded (obs-fold) value", `x-shared-secret:\r\n ${SECRET}`],
       ["a value split by a bare CR", `x-shared-secret: x\r${SECRET}`],
     ])("lets Node's parser refuse a header with %s (400)", async (_name, line) => {
-      expect(statuses(await raw(app.port, "GET /protected HTTP/1.1", [line]))).toEqual([400]);
+      expect(rawStatuses(await raw(app.port, "GET /protected HTTP/1.1", [line]))).toEqual([400]);
     });
 
     it.each([
@@ -276,7 +267,7 @@ describe("bypass attempts against the real gateway over HTTP", () => {
       ["both accepted secrets", SECRETS.map((s) => `x-shared-secret: ${s}`)],
       ["an empty one first", [`x-shared-secret:`, `x-shared-secret: ${SECRET}`]],
     ])("refuses the header repeated with %s: 401", async (_name, lines) => {
-      expect(statuses(await raw(app.port, "GET /protected HTTP/1.1", lines))).toEqual([401]);
+      expect(rawStatuses(await raw(app.port, "GET /protected HTTP/1.1", lines))).toEqual([401]);
     });
 
     it("refuses conflicting Content-Length and Transfer-Encoding (request smuggling) with 400", async () => {
@@ -285,8 +276,8 @@ describe("bypass attempts against the real gateway over HTTP", () => {
         `GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n` +
           `GET /protected HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
       );
-      expect(statuses(answer)[0]).toBe(400);
-      expect(statuses(answer)).not.toContain(200);
+      expect(rawStatuses(answer)[0]).toBe(400);
+      expect(rawStatuses(answer)).not.toContain(200);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { ServiceBroker } from "moleculer";
 import ApiService from "../../services/api.service";
 import { SharedSecretMiddleware } from "../../index";
+import { portOf } from "../../support/loopback";
 import { request } from "../helpers/http";
 import { SECRET } from "./support/fuzz";
 
@@ -55,7 +56,7 @@ describe("a gateway that makes two protected calls on another node for one reque
     });
     await Promise.all([backend.start(), gateway.start()]);
     await gateway.waitForServices(["users", "protected"], 10000);
-    port = (api as unknown as { server: { address(): { port: number } } }).server.address().port;
+    port = portOf(api);
   });
   afterAll(() => Promise.all([gateway.stop(), backend.stop()]));
 

@@ -1,6 +1,7 @@
 import ApiGateway from "moleculer-web";
 import { SharedSecretGateway, SharedSecretMiddleware } from "../../index";
 import { startApp, type TestApp } from "../helpers/app";
+import { portOf } from "../../support/loopback";
 import { request } from "../helpers/http";
 import { SECRET } from "./support/fuzz";
 
@@ -28,9 +29,7 @@ describe("a gateway that makes two protected calls for one request", () => {
         },
       ],
     });
-    port = (
-      app.broker.getLocalService("gw") as unknown as { server: { address(): { port: number } } }
-    ).server.address().port;
+    port = portOf(app.broker.getLocalService("gw"));
   });
   afterAll(() => app.stop());
 

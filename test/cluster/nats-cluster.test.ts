@@ -3,7 +3,8 @@ import { describeWhenInstalled, NATS_SERVER } from "./support/binaries";
 import { get } from "./support/http";
 import { figures, requestLoop, type Outcome } from "./support/loop";
 import { captureEverything, startNatsServer, type Captured } from "./support/nats";
-import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/processes";
+import { freePort, stopAll, type Proc } from "../helpers/process";
+import { startNode, STARTED } from "./support/processes";
 
 /*
  * Four Moleculer nodes in four processes, each started with `npm start` and its own SERVICES, over a

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { describeWhenInstalled, NGINX } from "./support/binaries";
 import { get } from "./support/http";
 import { startNginxGateway, type Gateway } from "./support/nginx";
-import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/processes";
+import { freePort, stopAll, type Proc } from "../helpers/process";
+import { startNode, STARTED } from "./support/processes";
 
 /*
  * nginx plays the API gateway (deploy/nginx/*.template): it checks the user's API key, adds

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { get } from "./support/http";
-import { freePort, startNode, STARTED, stopAll, type Proc } from "./support/processes";
+import { freePort, stopAll, type Proc } from "../helpers/process";
+import { startNode, STARTED } from "./support/processes";
 
 /*
  * The built-in TCP transporter, for users without NATS: a gateway node and a service node in two

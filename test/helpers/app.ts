@@ -1,10 +1,11 @@
-import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import type { BrokerOptions, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import type { AddressInfo } from "node:net";
 import { SharedSecretGateway, type SharedSecretGatewayOptions } from "../../index";
 import ApiService from "../../services/api.service";
 import HealthService from "../../services/health.service";
 import ProtectedService from "../../services/protected.service";
+import { startGatewayOnLoopback } from "../../support/loopback";
+import { localBroker } from "./broker";
 import { CaptureLogger } from "./capture-logger";
 import { request, type HttpResult } from "./http";
 
@@ -39,34 +40,17 @@ export interface TestAppOptions {
  */
 export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logger = new CaptureLogger({ level: "trace" });
-  const broker = new ServiceBroker({
-    nodeID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
-    logger,
-    logLevel: "trace",
-    ...options.broker,
-  });
-  if (!options.withoutReferenceServices) {
-    broker.createService(ProtectedService);
-    broker.createService(HealthService);
-  }
-  for (const schema of options.services ?? []) broker.createService(schema);
+  const broker = localBroker("test", { logger, logLevel: "trace", ...options.broker });
   const reference = options.gateway
     ? { ...ApiService, mixins: [SharedSecretGateway(options.gateway), ApiGateway] }
     : ApiService;
-  const api = broker.createService({
-    name: "api",
-    mixins: [reference],
-    settings: { port: 0, ip: "127.0.0.1", logRequestParams: "debug", ...options.apiSettings },
-  });
-  await broker.start();
-  const port = ((api as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo)
-    .port;
-  return {
+  const { port, stop } = await startGatewayOnLoopback(
     broker,
-    logger,
-    port,
-    get: (path, headers) => request(port, path, headers),
-    stop: () => broker.stop(),
-  };
+    { name: "api", mixins: [reference], settings: { logRequestParams: "debug", ...options.apiSettings } },
+    [
+      ...(options.withoutReferenceServices ? [] : [ProtectedService, HealthService]),
+      ...(options.services ?? []),
+    ],
+  );
+  return { broker, logger, port, get: (path, headers) => request(port, path, headers), stop };
 }

@@ -17,25 +17,50 @@ function parse(text: string): unknown {
   }
 }
 
+export interface RequestOptions {
+  /** A body to send; its `content-length` is set unless the headers are a raw array. */
+  body?: string;
+  /** Fails the request when its socket is idle this long (connecting included); default: no limit. */
+  timeoutMs?: number;
+}
+
 /** Sends one request to 127.0.0.1:port with Node's client (no keep-alive). */
 export function request(
   port: number,
   path: string,
   headers: http.OutgoingHttpHeaders | string[] = {},
   method = "GET",
+  options: RequestOptions = {},
 ): Promise<HttpResult> {
+  const { body, timeoutMs } = options;
+  const sent =
+    body === undefined || Array.isArray(headers)
+      ? headers
+      : { "content-length": String(Buffer.byteLength(body)), ...headers };
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parse(text) });
-      });
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, path, method, headers: sent, agent: false, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parse(text) });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/**
+ * The head of a raw request, written verbatim (`requestLine` and `headers` as given, so anything
+ * Node's client refuses can be sent), with `Host: 127.0.0.1` and `Connection: close`.
+ */
+export function rawHead(requestLine: string, headers: readonly string[] = []): string {
+  return [requestLine, "Host: 127.0.0.1", "Connection: close", ...headers, "", ""].join("\r\n");
 }
 
 /**
@@ -58,4 +83,9 @@ export function rawRequest(port: number, bytes: Buffer | string): Promise<string
 export function rawStatus(answer: string): number {
   const match = /^HTTP\/1\.[01] (\d{3})/.exec(answer);
   return match ? Number(match[1]) : 0;
+}
+
+/** Status codes of every response in a raw answer, in order (pipelining, keep-alive). */
+export function rawStatuses(answer: string): number[] {
+  return [...answer.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
 }

@@ -1,6 +1,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { SharedSecretMiddleware } from "../../index";
+import { portOf } from "../../support/loopback";
 import { SECRET, startApp, type TestApp } from "../helpers/app";
 import { request } from "../helpers/http";
 
@@ -77,8 +78,7 @@ describe("which calls must carry the secret", () => {
       services,
       apiSettings: { routes },
     });
-    const bare = app.broker.getLocalService("bare") as unknown as { server: { address(): { port: number } } };
-    barePort = bare.server.address().port;
+    barePort = portOf(app.broker.getLocalService("bare"));
   });
   afterAll(() => app.stop());
   beforeEach(() => {

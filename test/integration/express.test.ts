@@ -1,8 +1,6 @@
 import express from "express";
 import fs from "node:fs";
 import http from "node:http";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
@@ -12,16 +10,12 @@ import ProtectedService from "../../services/protected.service";
 import { sharedSecretHandler, SharedSecretMiddleware, type SharedSecretHandlerOptions } from "../../index";
 import { CONTRACT_SECRET as SECRET, INVALID, itKeepsTheHttpContract } from "../helpers/contract";
 import { createExpressSketchApp } from "../../bench/express-sketch";
+import { listenOnLoopback, type Listening } from "../../support/loopback";
 import { rawRequest, rawStatus, request } from "../helpers/http";
 import { until } from "../helpers/wait";
 
-function listen(app: express.Express): Promise<Server> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, "127.0.0.1", () => resolve(server));
-  });
-}
-const portOf = (server: Server) => (server.address() as AddressInfo).port;
-const close = (server: Server) => new Promise((resolve) => server.close(resolve));
+/** An Express app listening on 127.0.0.1 and a free port. */
+const listen = (app: express.Express): Promise<Listening> => listenOnLoopback(http.createServer(app));
 
 /** The reference contract as an Express 5 app. */
 function expressApp(options: SharedSecretHandlerOptions) {
@@ -37,7 +31,7 @@ function expressApp(options: SharedSecretHandlerOptions) {
 }
 
 describe("an Express 5 app with sharedSecretHandler", () => {
-  let server: Server;
+  let server: Listening;
   let guard: ReturnType<typeof sharedSecretHandler>;
   beforeAll(async () => {
     const made = expressApp({ secret: SECRET });
@@ -47,10 +41,10 @@ describe("an Express 5 app with sharedSecretHandler", () => {
   });
   afterAll(async () => {
     guard.close();
-    await close(server);
+    await server.close();
   });
 
-  itKeepsTheHttpContract(() => portOf(server));
+  itKeepsTheHttpContract(() => server.port);
 });
 
 describe("inputs for which the Express sketch answers 500", () => {
@@ -70,12 +64,11 @@ describe("inputs for which the Express sketch answers 500", () => {
     const saved = { env: process.env.SHARED_SECRET, error: console.error };
     process.env.SHARED_SECRET = SECRET;
     console.error = () => undefined;
-    const server = http.createServer(createExpressSketchApp());
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const server = await listenOnLoopback(http.createServer(createExpressSketchApp()));
     try {
-      expect(rawStatus(await rawRequest(portOf(server), raw(sameLengthNonAscii)))).toBe(500);
+      expect(rawStatus(await rawRequest(server.port, raw(sameLengthNonAscii)))).toBe(500);
     } finally {
-      await close(server);
+      await server.close();
       console.error = saved.error;
       if (saved.env === undefined) delete process.env.SHARED_SECRET;
       else process.env.SHARED_SECRET = saved.env;
@@ -86,12 +79,12 @@ describe("inputs for which the Express sketch answers 500", () => {
     const { app, guard } = expressApp({ secret: SECRET });
     const server = await listen(app);
     try {
-      const answer = await rawRequest(portOf(server), raw(sameLengthNonAscii));
+      const answer = await rawRequest(server.port, raw(sameLengthNonAscii));
       expect(rawStatus(answer)).toBe(401);
       expect(answer).toContain(JSON.stringify(INVALID));
     } finally {
       guard.close();
-      await close(server);
+      await server.close();
     }
   });
 });
@@ -105,7 +98,7 @@ describe("sharedSecretHandler's secret sources", () => {
     const { app, guard } = expressApp({ secretFile: file, refreshInterval: 100 });
     const server = await listen(app);
     const status = async (secret: string) =>
-      (await request(portOf(server), "/protected", { "x-shared-secret": secret })).status;
+      (await request(server.port, "/protected", { "x-shared-secret": secret })).status;
     try {
       expect(await status(SECRET)).toBe(200);
       fs.writeFileSync(file, `${SECRET}\n${next}\n`);
@@ -113,14 +106,14 @@ describe("sharedSecretHandler's secret sources", () => {
       expect(await status(SECRET)).toBe(200);
       fs.rmSync(file);
       await until(async () => (await status(next)) === 500);
-      const res = await request(portOf(server), "/protected", { "x-shared-secret": next });
+      const res = await request(server.port, "/protected", { "x-shared-secret": next });
       expect(res.body).toMatchObject({ message: "Server configuration error", code: 500 });
       fs.writeFileSync(file, `${next}\n`);
       await until(async () => (await status(next)) === 200);
       expect(await status(SECRET)).toBe(401);
     } finally {
       guard.close();
-      await close(server);
+      await server.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -133,7 +126,7 @@ describe("sharedSecretHandler's secret sources", () => {
 
 describe("moleculer-web mounted in an Express app, protected by the broker middleware", () => {
   let broker: ServiceBroker;
-  let server: Server;
+  let server: Listening;
   beforeAll(async () => {
     broker = new ServiceBroker({
       logger: false,
@@ -164,9 +157,9 @@ describe("moleculer-web mounted in an Express app, protected by the broker middl
     server = await listen(app);
   });
   afterAll(async () => {
-    await close(server);
+    await server.close();
     await broker.stop();
   });
 
-  itKeepsTheHttpContract(() => portOf(server));
+  itKeepsTheHttpContract(() => server.port);
 });

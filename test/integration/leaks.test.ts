@@ -1,16 +1,6 @@
 import { SharedSecretMiddleware } from "../../index";
 import { SECRET, startApp, type TestApp } from "../helpers/app";
-
-/** The forms a secret could take in a log or a body. */
-function encodings(value: string): string[] {
-  return [
-    value,
-    JSON.stringify(value).slice(1, -1),
-    Buffer.from(value).toString("base64"),
-    encodeURIComponent(value),
-    Buffer.from(value).toString("hex"),
-  ];
-}
+import { encodings } from "../helpers/leaks";
 
 describe("the secret stays out of logs and responses", () => {
   let app: TestApp;

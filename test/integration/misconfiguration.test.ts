@@ -1,5 +1,6 @@
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { SharedSecretMiddleware } from "../../index";
+import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 
 const SECRET = "misconfig-secret-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -8,12 +9,7 @@ function broker(
   options: Parameters<typeof SharedSecretMiddleware>[0],
   logger = new CaptureLogger({ level: "info" }),
 ) {
-  return new ServiceBroker({
-    nodeID: `misconfig-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
-    logger,
-    middlewares: [SharedSecretMiddleware(options)],
-  });
+  return localBroker("misconfig", { logger, middlewares: [SharedSecretMiddleware(options)] });
 }
 
 describe("misconfigurations that used to pass silently", () => {

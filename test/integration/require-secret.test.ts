@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ServiceBroker } from "moleculer";
 import { SharedSecretMiddleware, type SharedSecretOptions } from "../../index";
+import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 
 const REFUSAL = /no secret configured and requireSecret is set/;
@@ -10,9 +10,7 @@ const REFUSAL = /no secret configured and requireSecret is set/;
 /** A broker with the middleware and one service that records whether it was started. */
 function brokerWith(options: SharedSecretOptions) {
   const started: string[] = [];
-  const broker = new ServiceBroker({
-    nodeID: `require-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
+  const broker = localBroker("require", {
     logger: new CaptureLogger({ level: "info" }),
     middlewares: [SharedSecretMiddleware(options)],
   });

@@ -3,6 +3,7 @@ import SocketIOService from "moleculer-io";
 import type { AddressInfo } from "node:net";
 import { io as connect, type Socket } from "socket.io-client";
 import { SharedSecretMiddleware, SharedSecretSocketGateway } from "../../index";
+import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 import { request } from "../helpers/http";
 
@@ -55,12 +56,7 @@ function ioService(mixins: unknown[]): ServiceSchema {
 }
 
 async function start(schema: ServiceSchema, logger = new CaptureLogger({ level: "info" })) {
-  const broker = new ServiceBroker({
-    nodeID: `socket-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
-    logger,
-    middlewares: [SharedSecretMiddleware({ secret: SECRET })],
-  });
+  const broker = localBroker("socket", { logger, middlewares: [SharedSecretMiddleware({ secret: SECRET })] });
   broker.createService(vault);
   const svc = broker.createService(schema) as unknown as { io: { httpServer: { address(): AddressInfo } } };
   await broker.start();

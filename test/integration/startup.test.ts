@@ -2,14 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { request } from "../helpers/http";
-import { freePort, startReferenceApp, type RunningApp } from "../helpers/process";
+import { freePort, startReferenceApp, stopAll, type Proc } from "../helpers/process";
 
 const SECRET = "startup-secret-9d3b7f1e5a2c4e6b8d0f";
 
 describe("starting the reference app", () => {
-  const running: RunningApp[] = [];
+  const running: Proc[] = [];
   afterEach(async () => {
-    await Promise.all(running.map((app) => app.stop()));
+    await stopAll(running);
     running.length = 0;
   });
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { freePort, ROOT, startNode, type RunningApp } from "../helpers/process";
+import { freePort, ROOT, spawnNode, type Proc } from "../helpers/process";
 import { until } from "../helpers/wait";
 
 /*
@@ -19,7 +19,7 @@ const START: string = readJson("package.json").scripts["start:prod"];
 const APP_DIR = process.env.PRODUCTION_APP_DIR ?? ROOT;
 const SECRET = randomBytes(24).toString("hex");
 
-let app: RunningApp | undefined;
+let app: Proc | undefined;
 let port: number;
 
 /** Whether nothing listens on 127.0.0.1:`port` any more: we can bind it ourselves. */
@@ -63,10 +63,10 @@ beforeAll(async () => {
     execFileSync("npm", ["run", "--silent", "build:app"], { cwd: ROOT, stdio: "inherit", timeout: 120000 });
   }
   port = await freePort();
-  app = startNode(
+  app = spawnNode(
     START.split(" ").slice(1),
     { SHARED_SECRET: SECRET, PORT: String(port), IP: "127.0.0.1" },
-    APP_DIR,
+    { cwd: APP_DIR },
   );
   await app.waitFor(/ServiceBroker with \d+ service\(s\) started successfully/, 30000);
 }, 150000);

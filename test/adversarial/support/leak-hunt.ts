@@ -1,7 +1,7 @@
 import path from "node:path";
-import { spawn } from "node:child_process";
-import { rawRequest } from "../../helpers/http";
-import { freePort, ROOT } from "../../helpers/process";
+import { rawHead, rawRequest, rawStatuses } from "../../helpers/http";
+import { findLeak } from "../../helpers/leaks";
+import { freePort, ROOT, spawnRunner } from "../../helpers/process";
 
 /** The secret the hunted app accepts; every form of it, and of each presented value, is hunted. */
 export const HUNT_SECRET = "hunt-secret-51e0c7a2b9d4f6e8a3c1b5d7f9e2a4c6";
@@ -17,42 +17,6 @@ export const WRONG_VALUES = [
   "old-rotated-secret-3b5d7f9e1a2c4e6b",
 ];
 
-/**
- * Forms a value could take in a log line, a span or a body: plain, JSON-escaped, base64 (at the
- * three alignments it can have inside a larger blob, so an embedded value is found too), base64url,
- * URL-encoded, hex in both cases, and latin1-as-UTF-8 mojibake. Leading and trailing characters that
- * depend on the neighbours are trimmed from the base64 forms.
- */
-export function encodings(value: string): string[] {
-  const forms = new Set<string>([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
-  forms.add(Buffer.from(value).toString("hex"));
-  forms.add(Buffer.from(value).toString("hex").toUpperCase());
-  forms.add(Buffer.from(Buffer.from(value, "latin1").toString("utf8")).toString());
-  for (let pad = 0; pad < 3; pad++) {
-    for (const kind of ["base64", "base64url"] as const) {
-      const encoded = Buffer.concat([Buffer.alloc(pad), Buffer.from(value)]).toString(kind);
-      const start = Math.ceil((pad * 4) / 3) + 1;
-      forms.add(encoded.slice(start, encoded.length - 4));
-    }
-  }
-  return [...forms].filter((form) => form.length >= 8);
-}
-
-/** First form of any of `values` found in `text`, or undefined. */
-export function findLeak(
-  text: string,
-  values: readonly string[],
-): { value: string; form: string; at: string } | undefined {
-  for (const value of values) {
-    for (const form of encodings(value)) {
-      const index = text.indexOf(form);
-      if (index >= 0)
-        return { value, form, at: text.slice(Math.max(0, index - 300), index + form.length + 100) };
-    }
-  }
-  return undefined;
-}
-
 export interface HuntResult {
   /** Everything the app printed, stdout and stderr. */
   output: string;
@@ -61,7 +25,7 @@ export interface HuntResult {
 }
 
 const request = (headers: string[], target = "/protected", version = "HTTP/1.1") =>
-  [`GET ${target} ${version}`, "Host: 127.0.0.1", "Connection: close", ...headers, "", ""].join("\r\n");
+  rawHead(`GET ${target} ${version}`, headers);
 
 /** Valid, invalid and malformed requests, as raw bytes, to the protected route, the open one and none. */
 function attacks(): (string | Buffer)[] {
@@ -99,11 +63,8 @@ function attacks(): (string | Buffer)[] {
 export async function huntLeaks(env: Record<string, string> = {}): Promise<HuntResult> {
   const port = await freePort();
   const support = path.join(ROOT, "test/adversarial/support");
-  const child = spawn(
-    process.execPath,
+  const app = spawnRunner(
     [
-      path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-      path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.js"),
       "--config",
       path.join(support, "loud.config.ts"),
       path.join(ROOT, "services/protected.service.ts"),
@@ -111,38 +72,23 @@ export async function huntLeaks(env: Record<string, string> = {}): Promise<HuntR
       path.join(support, "loud-api.service.ts"),
       path.join(support, "span-sink.service.ts"),
     ],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", SHARED_SECRET: HUNT_SECRET, PORT: String(port), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { SHARED_SECRET: HUNT_SECRET, PORT: String(port), ...env },
+    { encoding: "latin1" },
   );
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString("latin1")));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString("latin1")));
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const until = async (test: () => boolean, what: string) => {
-    for (let i = 0; i < 400 && !test(); i++) {
-      if (child.exitCode !== null) throw new Error(`app exited before ${what}:\n${output.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!test()) throw new Error(`app never showed ${what}:\n${output.slice(-3000)}`);
-  };
+  const reports = (text: string) => (text.match(/METRICS END/g) ?? []).length;
 
   const responses: string[] = [];
   try {
-    await until(() => output.includes(`listening on http://127.0.0.1:${port}`), "listening");
+    await app.waitFor(`listening on http://127.0.0.1:${port}`, 20000);
     for (const bytes of attacks())
       responses.push(await rawRequest(port, bytes).catch((e: Error) => `error ${e.message}`));
     // Let the metrics reporter print what it gathered about these requests, then the exporters flush.
-    const printed = (output.match(/METRICS END/g) ?? []).length;
-    await until(() => (output.match(/METRICS END/g) ?? []).length >= printed + 2, "a metrics report");
+    const printed = reports(app.output());
+    await app.waitFor((output) => reports(output) >= printed + 2, 20000);
   } finally {
-    if (child.exitCode === null) child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    await app.stop();
   }
+  const output = app.output();
   return { output, responses };
 }
 
@@ -172,10 +118,8 @@ export function describeLeakHunt(title: string, env: Record<string, string>): vo
     });
 
     it("answers every kind of request (200, 400, 401, 404, 431)", () => {
-      const statuses = new Set(
-        hunt.responses.flatMap((r) => [...r.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => m[1])),
-      );
-      expect([...statuses].sort()).toEqual(["200", "400", "401", "404", "431"]);
+      const statuses = new Set(hunt.responses.flatMap(rawStatuses));
+      expect([...statuses].sort()).toEqual([200, 400, 401, 404, 431]);
     });
 
     it("prints neither the secret nor any presented value, in any encoding", () => {

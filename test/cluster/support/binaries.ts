@@ -1,6 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { relative } from "node:path";
-import { ROOT } from "./processes";
+import { ROOT } from "../../helpers/process";
 
 /** A program the cluster suites start but npm cannot install: it comes from the system. */
 export interface SystemBinary {

@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { request } from "../../helpers/http";
 
 export interface Answer {
   status: number;
@@ -7,25 +7,17 @@ export interface Answer {
   json: { message?: string; name?: string; type?: string; relayedBy?: string } | undefined;
 }
 
-/** GET `url` with `headers`, no keep-alive (nothing lingers after a test), within `timeoutMs`. */
-export function get(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<Answer> {
-  return new Promise((done, fail) => {
-    const req = request(url, { method: "GET", headers, agent: false, timeout: timeoutMs }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => {
-        let json: Answer["json"];
-        try {
-          json = JSON.parse(body) as Answer["json"];
-        } catch {
-          json = undefined;
-        }
-        done({ status: res.statusCode ?? 0, body, json });
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
-    req.on("error", fail);
-    req.end();
-  });
+/**
+ * GET `url` (on 127.0.0.1) with `headers`, no keep-alive (nothing lingers after a test), within
+ * `timeoutMs`: test/helpers/http.ts's request, addressed by URL and typed for the cluster's answers.
+ */
+export async function get(
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 5000,
+): Promise<Answer> {
+  const { hostname, port, pathname, search } = new URL(url);
+  if (hostname !== "127.0.0.1") throw new Error(`GET ${url}: the cluster tests stay on 127.0.0.1`);
+  const res = await request(Number(port), pathname + search, headers, "GET", { timeoutMs });
+  return { status: res.status, body: res.text, json: res.body as Answer["json"] };
 }

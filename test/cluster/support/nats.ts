@@ -1,12 +1,12 @@
 import { connect, type NatsConnection } from "nats";
 import { NATS_SERVER, requireBinary } from "./binaries";
-import { spawnProcess, type Proc } from "./processes";
+import { spawnProcess, type Proc } from "../../helpers/process";
 
 /** Starts Debian's nats-server on 127.0.0.1:`port` and waits until it accepts clients. */
 export async function startNatsServer(port: number): Promise<Proc> {
   const binary = requireBinary(NATS_SERVER);
   const server = spawnProcess("nats-server", binary, ["-a", "127.0.0.1", "-p", String(port)], {
-    PATH: process.env.PATH,
+    env: { PATH: process.env.PATH },
   });
   await server.waitFor(/Server is ready/, 10000);
   return server;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NGINX, requireBinary } from "./binaries";
 import { get } from "./http";
-import { ROOT, spawnProcess, type Proc } from "./processes";
+import { ROOT, spawnProcess, type Proc } from "../../helpers/process";
 
 const TEMPLATES = join(ROOT, "deploy", "nginx");
 
@@ -58,7 +58,7 @@ export async function startNginxGateway(options: {
   writeFileSync(join(prefix, "nginx.conf"), renderTemplate("nginx.conf.template", { NGINX_PREFIX: prefix }));
 
   const args = ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", "stderr"];
-  const proc = spawnProcess("nginx", binary, args, { PATH: process.env.PATH });
+  const proc = spawnProcess("nginx", binary, args, { env: { PATH: process.env.PATH } });
   const stop = async () => {
     await proc.stop("SIGTERM");
     rmSync(prefix, { recursive: true, force: true });

@@ -4,7 +4,8 @@ import type { Context, TracerOptions } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { SharedSecretGateway } from "../../../index";
 import { rawRequest, rawStatus, type HttpResult } from "../../helpers/http";
-import { OK, SECRET, reachableText, sleep, startGateway, type Gateway, type Schema } from "./support";
+import { sleep } from "../../helpers/wait";
+import { OK, SECRET, reachableText, startGateway, type Gateway, type Schema } from "./support";
 
 /*
  * Once the door let a request in, the secret exists only inside the calls the gateway makes for it:

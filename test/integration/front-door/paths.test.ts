@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { SharedSecretGateway } from "../../../index";
+import { portOf } from "../../../support/loopback";
 import { request } from "../../helpers/http";
 import {
   NO_SECRET,
@@ -12,8 +13,6 @@ import {
   OK,
   Runs,
   SECRET,
-  portOf,
-  send,
   type Schema,
   startGateway,
   type Gateway,
@@ -227,30 +226,25 @@ describe("paths that run user code before any action call", () => {
 
 describe("a POST with a JSON body to a locked route", () => {
   const spies = ["json use", "json onBeforeCall", "echo.body"];
+  /** POSTs `body` as JSON to the locked route `/json/echo`, with `headers` besides its content type. */
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    request(app.port, "/json/echo", { "content-type": "application/json", ...headers }, "POST", { body });
 
   it("is refused with 401, not 400, before its invalid body is parsed", async () => {
-    const res = await send(app.port, "/json/echo", "POST", "{not json", {
-      "content-type": "application/json",
-    });
+    const res = await post("{not json");
     expect(res.status).toBe(401);
     expect(JSON.parse(res.text)).toEqual(NO_SECRET);
     for (const spy of spies) expect([spy, runs.of(spy)]).toEqual([spy, 0]);
   });
 
   it("gets its invalid body parsed (400) once the secret is there, proving the parser runs", async () => {
-    const res = await send(app.port, "/json/echo", "POST", "{not json", {
-      "content-type": "application/json",
-      ...OK,
-    });
+    const res = await post("{not json", OK);
     expect(res.status).toBe(400);
     expect(runs.of("echo.body")).toBe(0);
   });
 
   it("is served with the secret and a valid body", async () => {
-    const res = await send(app.port, "/json/echo", "POST", JSON.stringify({ a: 1 }), {
-      "content-type": "application/json",
-      ...OK,
-    });
+    const res = await post(JSON.stringify({ a: 1 }), OK);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual({ a: 1 });
     expect(spies.map((spy) => runs.of(spy))).toEqual([1, 1, 1]);

@@ -1,8 +1,9 @@
 import { Service, ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
-import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { SharedSecretMiddleware } from "../../../index";
+import { startGatewayOnLoopback } from "../../../support/loopback";
 import { SECRET } from "../../helpers/app";
+import { localBroker } from "../../helpers/broker";
 import { CaptureLogger } from "../../helpers/capture-logger";
 import { request, type HttpResult } from "../../helpers/http";
 
@@ -64,86 +65,27 @@ export interface GatewayOptions {
   services?: ServiceSchema<any>[];
 }
 
-/** The port a started moleculer-web service listens on. */
-export function portOf(service: Service): number {
-  return ((service as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo)
-    .port;
-}
-
 /**
  * Starts a real broker (no transporter, every log line captured at trace level) with the given
  * gateway service listening on a free port of 127.0.0.1, and the given services.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = new CaptureLogger({ level: "trace" });
-  const broker = new ServiceBroker({
-    nodeID: `front-door-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    transporter: null,
+  const broker = localBroker("front-door", {
     logger,
     logLevel: "trace",
     middlewares: [SharedSecretMiddleware({ secret: SECRET })],
     ...options.broker,
   });
-  for (const schema of options.services ?? []) broker.createService(schema);
-  const api = broker.createService({
-    ...options.gateway,
-    settings: { ...options.gateway.settings, port: 0, ip: "127.0.0.1" },
-  });
-  try {
-    await broker.start();
-  } catch (err) {
-    await broker.stop().catch(() => undefined);
-    throw err;
-  }
-  const port = portOf(api);
+  const { api, port, stop } = await startGatewayOnLoopback(broker, options.gateway, options.services);
   return {
     broker,
     logger,
     api,
     port,
     call: (path, headers, method) => request(port, path, headers, method),
-    stop: () => broker.stop(),
+    stop,
   };
-}
-
-/** Waits `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Sends `body` with `method` and extra `headers` to 127.0.0.1:port; resolves with status and text. */
-export function send(
-  port: number,
-  path: string,
-  method: string,
-  body: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method,
-        agent: false,
-        headers: { "content-length": String(Buffer.byteLength(body)), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString(),
-            headers: res.headers,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 /**
