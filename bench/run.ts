@@ -7,7 +7,7 @@
  * generators are child processes stopped before the end. See BENCHMARKS.md for what each figure means.
  *
  * BENCH_QUICK=1 runs every section with few rounds (a smoke run, figures not meaningful).
- * BENCH_ONLY=L (or 1,3, ...) runs only the sections named.
+ * BENCH_ONLY=L (or 1,3,T, ...) runs only the sections named.
  */
 import { cpus } from "node:os";
 import { callRows } from "./calls";
@@ -16,6 +16,7 @@ import { leakRows } from "./leak";
 import { sinkValue } from "./micro";
 import { measured } from "./package";
 import { renderTable, type Row } from "./report";
+import { tokenRows } from "./tokens";
 import { growthRows, verificationRows } from "./verification";
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -27,12 +28,14 @@ const settings = quick
       calls: { rounds: 20, callsPerRound: 500 },
       http: { rounds: 1, seconds: 1, connections: 10 },
       leak: { measurements: 4000, runs: 3, secretLength: 4096 },
+      tokens: { rounds: 5, callsPerRound: 100 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { rounds: 400, callsPerRound: 2000 },
       http: { rounds: 20, seconds: 1, connections: 10 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
+      tokens: { rounds: 30, callsPerRound: 400 },
     };
 
 function say(text: string): void {
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   await section("2. broker.call on one broker", () => callRows(settings.calls));
   await section("3. HTTP (autocannon, 127.0.0.1)", () => httpRows(settings.http));
   await section("4. growth", () => growthRows(settings.micro));
+  await section("T. gateway-signed tokens", () => tokenRows(settings.tokens));
   await section("L. timing-leak check", () => leakRows(settings.leak));
 
   process.stdout.write(`Measured: the compiled package ${what}, loaded from ${measured.entry}.\n\n`);

@@ -1,0 +1,154 @@
+/**
+ * Section T: what verifying the gateway's signed token costs per call, against the shared-secret
+ * check and no check, in one run: EdDSA and RS256 tokens, with the verified-token cache off (every
+ * call verifies the signature) and on (the same token verified again, as the action check does
+ * after the door).
+ */
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import { library } from "./package";
+import { ns, nsSpread, ratio, ratioSpread, type Row } from "./report";
+import { shuffle, summarize } from "./stats";
+import { makeSecret } from "./values";
+
+const RESULT = Object.freeze({ ok: true });
+const gatewayLookalike: ServiceSchema = { name: "api", metadata: { $category: "gateway" } };
+const bench: ServiceSchema = { name: "bench", actions: { locked: () => RESULT } };
+const ISSUER = "https://gateway.bench.test";
+const AUDIENCE = "https://origin.bench.test";
+
+async function startBroker(nodeID: string, options: Partial<BrokerOptions>): Promise<ServiceBroker> {
+  const broker = new ServiceBroker({ nodeID, logger: false, transporter: null, ...options });
+  broker.createService(gatewayLookalike);
+  broker.createService(bench);
+  await broker.start();
+  return broker;
+}
+
+/** A key pair for `alg`, its public JWKS, and a token valid for an hour signed with it. */
+async function signer(alg: "EdDSA" | "RS256") {
+  const { publicKey, privateKey } = await generateKeyPair(alg);
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: `${alg}-1`, alg, use: "sig" }] };
+  const token = await new SignJWT({ consumer: "bench" })
+    .setProtectedHeader({ alg, kid: `${alg}-1` })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject("consumer-1")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(privateKey);
+  return { jwks, token };
+}
+
+type Call = () => Promise<unknown>;
+
+async function timeCalls(call: Call, count: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await call();
+  return Number(process.hrtime.bigint() - start);
+}
+
+export interface TokenSettings {
+  rounds: number;
+  callsPerRound: number;
+}
+
+export async function tokenRows({ rounds, callsPerRound }: TokenSettings): Promise<Row[]> {
+  const secret = makeSecret(64);
+  const ed = await signer("EdDSA");
+  const rs = await signer("RS256");
+  const tokenBroker = (name: string, alg: "EdDSA" | "RS256", jwks: object, cacheSize: number) =>
+    startBroker(name, {
+      middlewares: [
+        library.SharedSecretMiddleware({
+          token: { jwks: jwks as never, issuer: ISSUER, audience: AUDIENCE, algorithms: [alg], cacheSize },
+        }),
+      ],
+    });
+  const brokers = {
+    plain: await startBroker("tok-plain", {}),
+    secret: await startBroker("tok-secret", { middlewares: [library.SharedSecretMiddleware({ secret })] }),
+    edOff: await tokenBroker("tok-ed-off", "EdDSA", ed.jwks, 0),
+    edOn: await tokenBroker("tok-ed-on", "EdDSA", ed.jwks, 1000),
+    rsOff: await tokenBroker("tok-rs-off", "RS256", rs.jwks, 0),
+    rsOn: await tokenBroker("tok-rs-on", "RS256", rs.jwks, 1000),
+  };
+  // As a remote gateway's calls arrive: the credential in the call's own meta.
+  const call =
+    (broker: ServiceBroker, headers: () => Record<string, string>): Call =>
+    () =>
+      broker.call("bench.locked", undefined, { caller: "api", meta: { headers: headers() } });
+  const bearer = (token: string) => () => ({ authorization: `Bearer ${token}` });
+  const variants: Record<string, Call> = {
+    "no check": call(brokers.plain, () => ({ "x-shared-secret": secret })),
+    "shared secret": call(brokers.secret, () => ({ "x-shared-secret": secret })),
+    "EdDSA token, no cache": call(brokers.edOff, bearer(ed.token)),
+    "EdDSA token, cached": call(brokers.edOn, bearer(ed.token)),
+    "RS256 token, no cache": call(brokers.rsOff, bearer(rs.token)),
+    "RS256 token, cached": call(brokers.rsOn, bearer(rs.token)),
+  };
+  try {
+    // Every checked broker must really check: a forged token (the EdDSA token's signature on the
+    // RS256 broker) is refused, and the valid ones pass.
+    for (const [name, variant] of Object.entries(variants)) {
+      await variant().catch((err: unknown) => {
+        throw new Error(`bench: ${name} refused a valid call: ${String(err)}`);
+      });
+    }
+    const forged = await brokers.rsOff
+      .call("bench.locked", undefined, {
+        caller: "api",
+        meta: { headers: { authorization: `Bearer ${ed.token}` } },
+      })
+      .then(
+        () => false,
+        (err: { code?: number }) => err.code === 401,
+      );
+    if (!forged) throw new Error("bench: a token signed with another key was not refused");
+
+    for (const variant of Object.values(variants)) await timeCalls(variant, callsPerRound); // warm-up
+    const times = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const name of shuffle(Object.keys(variants))) {
+        times.get(name)?.push((await timeCalls(variants[name], callsPerRound)) / callsPerRound);
+      }
+    }
+    const base = times.get("no check") as number[];
+    const rows: Row[] = [];
+    for (const [name, perCall] of times) {
+      const s = summarize(perCall);
+      rows.push({ section: "T", figure: `${name}: time per call`, value: ns(s.median), spread: nsSpread(s) });
+    }
+    for (const name of Object.keys(variants).slice(1)) {
+      // What the check adds to a call, in ns, round by round; and the call's throughput against no check.
+      const added = summarize((times.get(name) as number[]).map((t, i) => t - base[i]));
+      rows.push({
+        section: "T",
+        figure: `${name}: added per call`,
+        value: ns(added.median),
+        spread: nsSpread(added),
+      });
+      const r = summarize((times.get(name) as number[]).map((t, i) => base[i] / t));
+      rows.push({
+        section: "T",
+        figure: `${name} / no check (throughput ratio)`,
+        value: ratio(r.median),
+        spread: ratioSpread(r),
+      });
+    }
+    for (const alg of ["EdDSA", "RS256"]) {
+      const off = times.get(`${alg} token, no cache`) as number[];
+      const on = times.get(`${alg} token, cached`) as number[];
+      const s = summarize(off.map((t, i) => t / on[i]));
+      rows.push({
+        section: "T",
+        figure: `${alg}: no cache / cached (times slower)`,
+        value: `${ratio(s.median, 1)}x`,
+        spread: ratioSpread(s, 1),
+      });
+    }
+    return rows;
+  } finally {
+    await Promise.all(Object.values(brokers).map((b) => b.stop()));
+  }
+}
