@@ -8,11 +8,10 @@ export { SharedSecretMiddleware } from "./middlewares/shared-secret.middleware";
 export { SharedSecretMixin } from "./mixins/shared-secret.mixin";
 export {
   SharedSecretGateway,
-  gatewayExposure,
-  type ExposureEntry,
   type SharedSecretGatewayOptions,
   type SharedSecretGatewaySchema,
 } from "./lib/gateway/door";
+export { gatewayExposure, type ExposureEntry } from "./lib/gateway/exposure";
 export {
   SharedSecretSocketGateway,
   type SharedSecretSocketGatewayOptions,

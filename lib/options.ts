@@ -3,7 +3,8 @@
  */
 import type { SecretInput, SecretProvider, SecretStore } from "./secrets";
 import { storeFor } from "./secrets/from-options";
-import { resolveTokenOptions, type TokenOptions } from "./token/options";
+import type { TokenOptions } from "./token/options";
+import { resolveTokenOptions } from "./token/resolve";
 import { TokenVerifier } from "./token/verifier";
 import { integer, invalid } from "./validate";
 

@@ -11,7 +11,7 @@ import { brokerChecks, ownChecks } from "./checks";
 import type { GatewayClaims } from "../token/verifier";
 import { hiddenSlot, markRequestContext, type Mark } from "./forward";
 import { createHttpDoor, DOOR, type GatewayService, type HttpHandler } from "./http-door";
-import { exposureOf, renderExposure, type ExposureEntry } from "./routes";
+import { exposureOf, publishExposure, renderExposure } from "./exposure";
 
 /**
  * Options of {@link SharedSecretGateway}. By default the door checks with the secrets, header name
@@ -42,9 +42,6 @@ export type SharedSecretGatewaySchema = Partial<ServiceSchema> & {
   started(this: Service): Promise<void>;
   stopped(this: Service): void;
 };
-
-/** Where a gateway service keeps its exposure report function (see {@link gatewayExposure}). */
-const EXPOSURE = Symbol.for("moleculer-shared-secret.exposure.v1");
 
 type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: string]: unknown };
 
@@ -192,30 +189,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
 
     created(this: Service) {
       const gateway = this as GatewayService;
-      Object.defineProperty(this, EXPOSURE, { value: () => exposureOf(gateway, openAssets, forwardOnly) });
+      publishExposure(this, () => exposureOf(gateway, openAssets, forwardOnly));
     },
   };
 }
-
-/**
- * The exposure report of a gateway service that mixes in {@link SharedSecretGateway}: each route and
- * alias it serves now, what serves it, and whether a request without the secret gets past the door.
- *
- * @example
- * ```ts
- * const api = broker.getLocalService("api");
- * expect(gatewayExposure(api)).toContainEqual(
- *   { request: "GET /health", target: "action health.check", access: "open", reason: "alias sharedSecret: false" });
- * ```
- */
-export function gatewayExposure(service: Service): ExposureEntry[] {
-  const report = (service as unknown as Record<symbol, unknown> | null)?.[EXPOSURE];
-  if (typeof report !== "function") {
-    throw new TypeError(
-      "Shared secret: gatewayExposure() takes a service that mixes in SharedSecretGateway().",
-    );
-  }
-  return (report as () => ExposureEntry[])();
-}
-
-export type { ExposureEntry };

@@ -21,14 +21,7 @@ import { writeRefusal } from "./answer";
 import type { GatewayClaims } from "../token/verifier";
 import type { HiddenSlot, Mark } from "./forward";
 import { removeHeader, removeQueryParameter, singleHeader } from "./request";
-import {
-  allowedMethods,
-  anythingOpen,
-  isOpen,
-  routedPath,
-  type GatewayInternals,
-  type GatewayRoute,
-} from "./routes";
+import { allowedMethods, anythingOpen, isOpen, routedPath, routeOf, type GatewayInternals } from "./routes";
 
 /** moleculer-web's `httpHandler` (or whatever the service ends up with). */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown;
@@ -49,13 +42,6 @@ export interface DoorSettings {
   readonly admitted: HiddenSlot<Mark>;
   /** The verified claims of requests a token let in. */
   readonly claims: HiddenSlot<GatewayClaims>;
-}
-
-/** The route a request for `path` goes to, for its CORS settings (alias first, as moleculer-web). */
-function routeOf(gateway: GatewayInternals, path: string, method: string): GatewayRoute | undefined {
-  const found = gateway.resolveAlias(path, method);
-  if (found) return found.alias.route;
-  return (gateway.routes ?? []).find((route) => path.startsWith(route.path));
 }
 
 /**
