@@ -184,9 +184,13 @@ export function resolveOptions(
     throw invalid("token.headerName", `a header other than the secret's ("${headerName}")`);
   }
 
+  // Token-only: no secret is read, from the options or the environment.
+  const store = storeFor(accept === "token" ? {} : options, accept === "token" ? {} : environment);
+  if (accept === "either" && !store.configured) {
+    throw invalid("accept", `"token" when no secret is configured ("either" accepts a secret or a token)`);
+  }
   return Object.freeze({
-    // Token-only: no secret is read, from the options or the environment.
-    store: storeFor(accept === "token" ? {} : options, accept === "token" ? {} : environment),
+    store,
     headerName: headerName.toLowerCase(),
     mode,
     gateways: new Set(gateways),

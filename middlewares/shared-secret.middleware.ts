@@ -3,7 +3,13 @@ import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { MIDDLEWARE, forwardingRemoteCall } from "../lib/gateway/forward";
 import { guardAction, type GuardedActionDef } from "../lib/check/guard";
 import { protectedByMixin } from "../lib/check/mixin-guard";
-import { resolveOptions, type ResolvedOptions, type SharedSecretOptions } from "../lib/options";
+import {
+  resolveOptions,
+  SECRET_ENV,
+  SECRET_FILE_ENV,
+  type ResolvedOptions,
+  type SharedSecretOptions,
+} from "../lib/options";
 import { perBroker } from "../lib/check/per-broker";
 import { createCallerPolicy, isGateway, type RegistryService } from "../lib/check/policy";
 import type { Log } from "../lib/secrets";
@@ -80,6 +86,12 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
       const { logger } = telemetryFor(broker);
       warnAboutGatewaysWithoutDoor(broker, logger);
       refuseUncheckedSocketGateways(broker, resolved.gateways);
+      if (resolved.accept === "token" && [SECRET_ENV, SECRET_FILE_ENV].some((name) => process.env[name])) {
+        logger.warn(
+          `Shared secret: accept is "token", so ${SECRET_ENV}/${SECRET_FILE_ENV} is not read and no secret is ` +
+            'accepted: remove it from this node, or use accept "either" during a migration.',
+        );
+      }
       if (resolved.headerName.includes("_")) {
         logger.warn(
           `Shared secret: header name '${resolved.headerName}' has an underscore; nginx (underscores_in_headers ` +

@@ -86,11 +86,13 @@ export function refusalFor(decision: Decision, options: ResolvedOptions): Error 
 
 /** Loads what the checks need (the secrets; the gateway's keys) and keeps it fresh. */
 export async function startCredentials(options: ResolvedOptions, logger: Log): Promise<void> {
-  await Promise.all([options.store.start(logger), options.tokens?.start(logger)]);
+  // Token-only: the (empty) secret store has nothing to load or to complain about.
+  const store = options.accept === "token" ? undefined : options.store.start(logger);
+  await Promise.all([store, options.tokens?.start(logger)]);
 }
 
 /** Stops refreshing the secrets and keys (when the last user stops). */
 export function stopCredentials(options: ResolvedOptions): void {
-  options.store.stop();
+  if (options.accept !== "token") options.store.stop();
   options.tokens?.stop();
 }

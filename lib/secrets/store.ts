@@ -40,6 +40,11 @@ export class SecretStore {
     this.current = loader.initial;
   }
 
+  /** Whether any secret source is configured (a static set, a file or a provider). */
+  get configured(): boolean {
+    return this.loader.initial !== null || this.loader.refreshInterval !== null;
+  }
+
   /** Describes the source for start-up messages. */
   get description(): string {
     return this.loader.description;
