@@ -71,6 +71,28 @@ export function expectRefusal(res: HttpResult, status: number, type: string, mes
   expect(res.body).toMatchObject({ code: status, type, ...(message === undefined ? {} : { message }) });
 }
 
+/** A key server with one EdDSA key, the token options that trust it, and a signer of valid tokens. */
+export interface KeyServer {
+  readonly key: GatewayKey;
+  readonly keys: JwksServer;
+  readonly token: TokenOptions;
+  /** A valid token (subject "consumer-7"), overridable. */
+  sign(spec?: Partial<TokenSpec>): Promise<string>;
+}
+
+/** Starts a {@link KeyServer}, for tests that wire the check themselves (Express, the mixin). */
+export async function startKeyServer(): Promise<KeyServer> {
+  const key = await makeKey("EdDSA", "k1");
+  const keys = await startJwksServer([key]);
+  return {
+    key,
+    keys,
+    token: { jwksUrl: keys.jwksUrl, issuer: keys.issuer, audience: AUDIENCE, algorithms: ["EdDSA"] },
+    sign: (spec = {}) =>
+      signToken({ key, issuer: keys.issuer, audience: AUDIENCE, subject: "consumer-7", ...spec }),
+  };
+}
+
 export interface TokenApp extends TestApp {
   readonly keys: JwksServer;
   /** The key that signs by default (the first published). */
@@ -84,8 +106,11 @@ export interface TokenApp extends TestApp {
 }
 
 export interface TokenAppOptions {
-  /** Token options over `{ jwksUrl, issuer, audience: AUDIENCE, algorithms: ["EdDSA"] }`. */
-  token?: Partial<TokenOptions>;
+  /**
+   * Token options over `{ jwksUrl, issuer, audience: AUDIENCE, algorithms: ["EdDSA"] }`; or, made from
+   * the key server, the whole token options (a preset's test sets only what a user would).
+   */
+  token?: Partial<TokenOptions> | ((keys: JwksServer) => TokenOptions);
   /** The middleware's other options (`accept`, `secret`, ...). */
   middleware?: Omit<SharedSecretOptions, "token">;
   /** Published keys; default one EdDSA key "k1". */
@@ -107,13 +132,16 @@ export async function startTokenApp(options: TokenAppOptions = {}): Promise<Toke
   const published = options.keys ?? [await makeKey("EdDSA", "k1")];
   const keys = await startJwksServer(published);
   if (options.mode !== undefined) keys.mode = options.mode;
-  const token = {
-    jwksUrl: keys.jwksUrl,
-    issuer: keys.issuer,
-    audience: AUDIENCE,
-    algorithms: ["EdDSA"],
-    ...options.token,
-  } as TokenOptions;
+  const token =
+    typeof options.token === "function"
+      ? options.token(keys)
+      : ({
+          jwksUrl: keys.jwksUrl,
+          issuer: keys.issuer,
+          audience: AUDIENCE,
+          algorithms: ["EdDSA"],
+          ...options.token,
+        } as TokenOptions);
   let app: TestApp;
   try {
     app = await startApp({
