@@ -28,7 +28,8 @@ export class KeySource {
   private logger: Log | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
-  private lastFetch = Number.NEGATIVE_INFINITY;
+  /** When a token's unknown `kid` last caused a fetch: background refreshes do not count. */
+  private lastKidFetch = Number.NEGATIVE_INFINITY;
   private lastProblem: string | null = null;
   private starts = 0;
   /** JWKS fetches started (start-up, refresh, unknown `kid`). */
@@ -96,7 +97,12 @@ export class KeySource {
   /** One fetch for an unknown `kid` (shared by every token waiting), unless one ran within the cooldown. */
   private async refetchIfAllowed(): Promise<boolean> {
     if (this.spec.kind === "static") return false;
-    if (this.inFlight === null && Date.now() - this.lastFetch < this.options.jwksCooldown) return false;
+    if (this.inFlight === null) {
+      // The cooldown bounds the fetches tokens cause; a background refresh just before the gateway
+      // published its new key must not make that key wait for the cooldown.
+      if (Date.now() - this.lastKidFetch < this.options.jwksCooldown) return false;
+      this.lastKidFetch = Date.now();
+    }
     const before = this.version;
     await this.load();
     return this.version !== before;
@@ -111,7 +117,6 @@ export class KeySource {
 
   private async fetchKeys(): Promise<void> {
     const { spec, options } = this;
-    this.lastFetch = Date.now();
     this.fetches++;
     try {
       let url: URL;

@@ -63,6 +63,26 @@ describe("a key rotation under load", () => {
   });
 });
 
+describe("a key the gateway publishes just after a background refresh", () => {
+  let app: TokenApp;
+  let a: GatewayKey;
+  let b: GatewayKey;
+  beforeAll(async () => {
+    [a, b] = [await makeKey("EdDSA", "key-a"), await makeKey("EdDSA", "key-b")];
+    // A long cooldown, a refresh every second: the refresh must not start the cooldown.
+    app = await startTokenApp({ keys: [a], token: { jwksCooldown: 600000, jwksRefreshInterval: 1000 } });
+  });
+  afterAll(() => app.close());
+
+  it("is fetched for its first token at once, not a cooldown later", async () => {
+    const before = app.keys.fetches;
+    await until(() => app.keys.fetches > before, 5000); // a background refresh has just run
+    app.keys.publish([a, b]);
+    const answer = await app.get("/whoami", bearer(await signToken(tokenSpec(app, b, 0))));
+    expect(answer.status).toBe(200);
+  });
+});
+
 /** A valid token for request `i` (a subject of its own: no verified-token cache hit). */
 const tokenSpec = (app: TokenApp, key: GatewayKey, i: number) => ({
   key,

@@ -3,7 +3,8 @@
  * preset fills in only what the user left out, and the caller's object is never changed.
  */
 import { resolveOptions, type SharedSecretOptions } from "../../../lib/options";
-import { resolveTokenOptions, type TokenOptions } from "../../../lib/token/options";
+import type { TokenOptions } from "../../../lib/token/options";
+import { resolveTokenOptions } from "../../../lib/token/resolve";
 
 const GOOD: TokenOptions = {
   jwksUrl: "https://gateway.example.test/.well-known/jwks.json",
