@@ -1,10 +1,10 @@
 /**
  * Constant-time comparison of a presented header value against the accepted secrets.
  *
- * A matcher is prepared once per set of secrets: each secret's UTF-8 bytes as 16-bit units, and a
+ * A matcher is prepared once per set of secrets: each secret's UTF-8 bytes as 32-bit words, and a
  * scratch buffer. Per check, the presented value is encoded once into the scratch buffer (never
  * through a lossy encoding: a character above U+00FF cannot pass for its low byte), then compared
- * with every secret over that secret's full length, 16 bits at a time, without early exit. The time
+ * with every secret over that secret's full length, 32 bits at a time, without early exit. The time
  * depends on the secrets' lengths and the presented value's own length (which its sender knows),
  * never on its content, on how many leading bytes are right, or on which secret, if any, matches.
  * Nothing is allocated per check and nothing throws.
@@ -20,22 +20,32 @@ interface PreparedSecret {
   /** Length in UTF-16 code units, and in UTF-8 bytes. */
   readonly length: number;
   readonly byteLength: number;
-  /** The bytes as little-endian 16-bit units (the last byte of an odd length aside). */
-  readonly units: Uint16Array;
-  /** The last byte of an odd length, or -1. */
-  readonly last: number;
+  /** The whole 32-bit words of the bytes, in the platform's byte order (as the scratch buffer reads). */
+  readonly words: Uint32Array;
+  /** The last 1-3 bytes of a length that is not a multiple of 4, zero-padded to a word (0 when none). */
+  readonly tail: number;
+  /** Which bits of the word after the whole words are the secret's (0 when its length is a multiple of 4). */
+  readonly tailMask: number;
+}
+
+/** The bytes as 32-bit words in the platform's byte order, the last one zero-padded. */
+function asWords(bytes: Uint8Array): Uint32Array {
+  const words = new Uint32Array(Math.ceil(bytes.length / 4));
+  new Uint8Array(words.buffer).set(bytes);
+  return words;
 }
 
 function prepare(secret: string): PreparedSecret {
   const bytes = Buffer.from(secret, "utf8");
-  const even = bytes.length - (bytes.length % 2);
-  const units = new Uint16Array(even / 2);
-  for (let u = 0; u < units.length; u++) units[u] = bytes[2 * u] | (bytes[2 * u + 1] << 8);
+  const whole = bytes.length >> 2;
+  const rest = bytes.length & 3;
+  const padded = asWords(bytes);
   return {
     length: secret.length,
     byteLength: bytes.length,
-    units,
-    last: bytes.length % 2 ? bytes[even] : -1,
+    words: padded.slice(0, whole),
+    tail: rest === 0 ? 0 : padded[whole],
+    tailMask: asWords(new Uint8Array(rest).fill(0xff))[0] ?? 0,
   };
 }
 
@@ -51,23 +61,28 @@ function prepare(secret: string): PreparedSecret {
 export function createSecretMatcher(secrets: readonly string[]): SecretMatcher {
   const prepared = secrets.map(prepare);
   const longest = Math.max(0, ...prepared.map((p) => p.byteLength));
-  // Even, and longer than any secret, so a longer value is never cut down to a secret's size.
-  const capacity = Math.ceil((Math.max(SCRATCH_BYTES, longest + 1) + 1) / 2) * 2;
-  const scratch = Buffer.alloc(capacity);
-  const scratchUnits = new Uint16Array(scratch.buffer, scratch.byteOffset, capacity / 2);
+  // A multiple of 4 and longer than any secret, so a longer value is never cut down to a secret's
+  // size, and the word after a secret's whole words is always in the buffer.
+  const capacity = Math.ceil((Math.max(SCRATCH_BYTES, longest + 1) + 1) / 4) * 4;
+  const memory = new ArrayBuffer(capacity);
+  const scratch = Buffer.from(memory);
+  const scratchWords = new Uint32Array(memory);
 
   return function matchSecret(presented: string): number {
-    const written = scratch.write(presented, 0, capacity, "utf8");
+    // `write(string)` is utf8 over the whole buffer (capacity), without the offset and length checks.
+    const written = scratch.write(presented);
     let matched = -1;
     for (let i = 0; i < prepared.length; i++) {
-      const { length, byteLength, units, last } = prepared[i];
+      const { length, byteLength, words, tail, tailMask } = prepared[i];
       let diff = (written ^ byteLength) | (presented.length ^ length);
-      for (let u = 0; u < units.length; u++) diff |= scratchUnits[u] ^ units[u];
-      const end = units.length * 2;
-      // An odd length has one last byte; an even one compares a byte with itself, at the same cost.
-      diff |= last < 0 ? scratch[end] ^ scratch[end] : scratch[end] ^ last;
+      for (let w = 0; w < words.length; w++) diff |= scratchWords[w] ^ words[w];
+      // The last 1-3 bytes, masked; a length that is a multiple of 4 compares a word under a zero
+      // mask, at the same cost.
+      diff |= (scratchWords[words.length] ^ tail) & tailMask;
+      // Folded to 31 bits (zero only when diff is), so that negating it never leaves int32 range.
+      const folded = (diff >>> 1) | (diff & 1);
       // Branch-free select: keeps `matched` unless diff is 0.
-      const isMatch = ((diff | -diff) >>> 31) ^ 1;
+      const isMatch = ((folded | -folded) >>> 31) ^ 1;
       matched = isMatch * i + (1 - isMatch) * matched;
     }
     return matched;
