@@ -57,21 +57,22 @@ export function hiddenSlot<T>(): HiddenSlot<T> {
 type Marks = HiddenSlot<Mark>;
 
 /**
- * Where the marks slot is kept: `Symbol.for` on `globalThis`, so that two copies of this package in
- * one app (a common npm situation) share one and understand each other's marks; versioned, so that
- * an incompatible copy keeps its own. (v1 kept the mark in a non-enumerable symbol property of the
- * context: a `defineProperty` and a frozen closure per request.)
+ * Where a broker's marks slot is kept: on the broker itself, under a `Symbol.for` key (non-enumerable),
+ * so that the state is per broker, not per module, and two copies of this package in one app (a
+ * common npm situation) find the same slot and understand each other's marks; versioned, so that an
+ * incompatible copy keeps its own.
  */
-const MARKS = Symbol.for("moleculer-shared-secret.forwarded.v2");
+const MARKS = Symbol.for("moleculer-shared-secret.marks.v3");
 
-const marks: Marks = (function sharedMarks(): Marks {
-  const global = globalThis as unknown as Record<symbol, Marks | undefined>;
-  const found = global[MARKS];
+/** The marks slot of `broker`, made the first time it is asked for. */
+function marksOf(broker: object): Marks {
+  const holder = broker as Record<symbol, Marks | undefined>;
+  const found = holder[MARKS];
   if (found !== undefined) return found;
   const created = hiddenSlot<Mark>();
-  Object.defineProperty(globalThis, MARKS, { value: created });
+  Object.defineProperty(broker, MARKS, { value: created });
   return created;
-})();
+}
 
 function isObject(value: unknown): value is Headers {
   return value !== null && typeof value === "object";
@@ -91,12 +92,12 @@ export function headersWithout(headers: Headers, name: string): Headers {
  * loggers, spans and `util.inspect` of the context never show it.
  */
 export function markRequestContext(ctx: Context, mark: Mark): void {
-  marks.set(ctx, mark);
+  marksOf(ctx.broker).set(ctx, mark);
 }
 
 function markOf(ctx: Context): Mark | undefined {
   const parent = (ctx as unknown as { options?: { parentCtx?: object | null } | null }).options?.parentCtx;
-  return parent !== null && typeof parent === "object" ? marks.get(parent) : undefined;
+  return parent !== null && typeof parent === "object" ? marksOf(ctx.broker).get(parent) : undefined;
 }
 
 /**
@@ -122,7 +123,12 @@ export function forwardedValue(ctx: Context, name: string): string | undefined {
  */
 export function forwardingRemoteCall(next: ActionHandler): ActionHandler {
   return function sharedSecretForwardRemote(this: Service, ctx: Context) {
-    const mark = markOf(ctx);
+    let mark: Mark | undefined;
+    try {
+      mark = markOf(ctx);
+    } catch {
+      mark = undefined; // a context without a broker (hand-made): it carries no mark
+    }
     if (mark === undefined) return next.call(this, ctx);
     const meta = ctx.meta as { headers?: unknown };
     const headers: Headers = { ...(isObject(meta.headers) ? meta.headers : undefined) };
