@@ -6,7 +6,7 @@ import { storeFor } from "./secrets/from-options";
 import type { TokenOptions } from "./token/options";
 import { resolveTokenOptions } from "./token/resolve";
 import { TokenVerifier } from "./token/verifier";
-import { integer, invalid } from "./validate";
+import { headerName, integer, invalid } from "./validate";
 
 export { PREVIOUS_SECRET_ENV, SECRET_ENV, SECRET_FILE_ENV } from "./secrets/from-options";
 
@@ -142,8 +142,6 @@ export interface ResolvedOptions {
   readonly tokens: TokenVerifier | null;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /**
  * Validates options once and prepares what the per-call path reads.
  * Throws a `TypeError` naming the bad option. Never modifies `options`.
@@ -153,11 +151,11 @@ export function resolveOptions(
   environment: NodeJS.ProcessEnv = process.env,
 ): ResolvedOptions {
   if (options === null || typeof options !== "object") throw invalid("options", "an object");
-  const { headerName = DEFAULT_HEADER_NAME, mode = "all", gateways = [] } = options;
-
-  if (typeof headerName !== "string" || !TOKEN.test(headerName)) {
-    throw invalid("headerName", "a non-empty HTTP header name (letters, digits and !#$%&'*+.^_`|~-)");
-  }
+  const { mode = "all", gateways = [] } = options;
+  const name = headerName(
+    options.headerName === undefined ? DEFAULT_HEADER_NAME : options.headerName,
+    "headerName",
+  );
   if (mode !== "all" && mode !== "opt-in") throw invalid("mode", '"all" or "opt-in"');
   if (!Array.isArray(gateways) || !gateways.every((g) => typeof g === "string" && g !== "")) {
     throw invalid("gateways", "an array of service names");
@@ -180,8 +178,8 @@ export function resolveOptions(
     );
   }
   const tokens = token === undefined ? null : new TokenVerifier(resolveTokenOptions(token));
-  if (tokens !== null && tokens.options.headerName === headerName.toLowerCase()) {
-    throw invalid("token.headerName", `a header other than the secret's ("${headerName}")`);
+  if (tokens !== null && tokens.options.headerName === name) {
+    throw invalid("token.headerName", `a header other than the secret's ("${name}")`);
   }
 
   // Token-only: no secret is read, from the options or the environment.
@@ -191,7 +189,7 @@ export function resolveOptions(
   }
   return Object.freeze({
     store,
-    headerName: headerName.toLowerCase(),
+    headerName: name,
     mode,
     gateways: new Set(gateways),
     rejectionLogLimit,

@@ -1,6 +1,6 @@
 /**
  * The shape of every option error: a `TypeError` that quotes the option and says what it must be,
- * and the integer rule the timing options share.
+ * and the rules several options share (integers, header names).
  */
 
 /** `Shared secret: "<option>" option must be <must>.` */
@@ -15,4 +15,14 @@ export function integer(value: unknown, option: string, min: number, fallback: n
     throw invalid(option, `an integer of at least ${min}`);
   }
   return value;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** `value` as a lower-cased HTTP header name (an RFC 9110 token), or a TypeError naming `option`. */
+export function headerName(value: unknown, option: string): string {
+  if (typeof value !== "string" || !HEADER_NAME.test(value)) {
+    throw invalid(option, "a non-empty HTTP header name (letters, digits and !#$%&'*+.^_`|~-)");
+  }
+  return value.toLowerCase();
 }

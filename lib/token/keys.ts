@@ -32,8 +32,6 @@ export class KeySource {
   private lastKidFetch = Number.NEGATIVE_INFINITY;
   private lastProblem: string | null = null;
   private starts = 0;
-  /** JWKS fetches started (start-up, refresh, unknown `kid`). */
-  fetches = 0;
 
   constructor(
     private readonly spec: KeySpec,
@@ -117,7 +115,6 @@ export class KeySource {
 
   private async fetchKeys(): Promise<void> {
     const { spec, options } = this;
-    this.fetches++;
     try {
       let url: URL;
       if (spec.kind === "discover") {

@@ -2,7 +2,7 @@
  * The one-time validation of the `token` options: presets applied, every value checked, errors naming
  * the option (`token.<name>`), and what the verifier reads per request prepared.
  */
-import { integer, invalid } from "../validate";
+import { headerName, integer, invalid } from "../validate";
 import {
   DEFAULT_CLAIMS_KEY,
   type KeySpec,
@@ -48,7 +48,6 @@ const KNOWN = new Set([
   "jwksRefreshInterval",
   "cacheSize",
 ]);
-const HEADER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 function strings(value: unknown, option: string, must: string): string[] {
@@ -139,10 +138,10 @@ export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
       );
     }
   }
-  const { headerName = "authorization" } = filled;
-  if (typeof headerName !== "string" || !HEADER.test(headerName))
-    throw invalid("token.headerName", "an HTTP header name");
-  const lower = headerName.toLowerCase();
+  const lower = headerName(
+    filled.headerName === undefined ? "authorization" : filled.headerName,
+    "token.headerName",
+  );
   const { prefix = lower === "authorization" ? "Bearer " : "" } = filled;
   if (typeof prefix !== "string" || /[^\x21-\x7e ]/.test(prefix))
     throw invalid("token.prefix", "printable text");
