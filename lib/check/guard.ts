@@ -1,6 +1,6 @@
 /**
- * The action guard: which actions are protected, and the wrapper that refuses a call (or passes it
- * on without the header) before its handler runs.
+ * The action guard: the wrapper that refuses a call (or passes it on without the header) before its
+ * handler runs.
  */
 import type { ActionHandler, Context, Service } from "moleculer";
 import type { ResolvedOptions } from "../options";
@@ -10,38 +10,10 @@ import { refuse } from "./refusal";
 import { dropFrom, headersHolding } from "./scrub";
 import type { Telemetry } from "./telemetry";
 import { guardWithToken } from "./token-guard";
+import { isProtected, type GuardedActionDef } from "./protection";
 import { admits, verifyHeaders, verifyValue } from "./verdict";
 
-/** The parts of an action definition the guard reads at wrap time. */
-export interface GuardedActionDef {
-  name?: string;
-  sharedSecret?: unknown;
-  service?: { schema?: { sharedSecret?: unknown } } | null;
-}
-
-/**
- * Whether an action is protected: its own `sharedSecret` wins, then its service's, then the mode.
- */
-export function isProtected(action: GuardedActionDef, mode: ResolvedOptions["mode"]): boolean {
-  const service = action.service;
-  // A typo in a plain-JS schema ("true", 1) must not leave an action silently open or closed.
-  for (const [flag, where] of [
-    [action.sharedSecret, `action '${String(action.name)}'`],
-    [service?.schema?.sharedSecret, `the service of action '${String(action.name)}'`],
-  ] as const) {
-    if (flag !== undefined && typeof flag !== "boolean") {
-      throw new TypeError(`Shared secret: "sharedSecret" of ${where} must be true or false.`);
-    }
-  }
-  if (action.sharedSecret === false) return false;
-  if (action.sharedSecret === true) return true;
-  const serviceFlag = service?.schema?.sharedSecret;
-  if (serviceFlag === false) return false;
-  if (serviceFlag === true) return true;
-  return mode === "all";
-}
-
-export { admits, refusal, verifyHeaders, verifyValue, type Refusal, type Verdict } from "./verdict";
+export type { GuardedActionDef };
 
 /**
  * Wraps an action handler with the check. An action that is not protected gets a pass-through that

@@ -96,7 +96,7 @@ function parameterName(part: string): string {
 }
 
 /** `url` without the query parameters named `name` (see {@link parameterName}); the same string when none. */
-export function withoutQueryParameter(url: string, name: string): string {
+function withoutQueryParameter(url: string, name: string): string {
   const q = url.indexOf("?");
   if (q === -1) return url;
   const parts = url.slice(q + 1).split("&");

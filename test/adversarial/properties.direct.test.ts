@@ -4,7 +4,8 @@ import { SharedSecretMiddleware } from "../../index";
 import { createSecretMatcher } from "../../lib/check/compare";
 
 const matchSecret = (value: string, secrets: readonly string[]) => createSecretMatcher(secrets)(value);
-import { admits, guardAction, refusal, verifyHeaders, type Verdict } from "../../lib/check/guard";
+import { guardAction } from "../../lib/check/guard";
+import { admits, refusal, verifyHeaders, type Verdict } from "../../lib/check/verdict";
 import { resolveOptions } from "../../lib/options";
 import type { CallerPolicy } from "../../lib/check/policy";
 import type { Telemetry } from "../../lib/check/telemetry";

@@ -1,5 +1,7 @@
 import type { ActionHandler, Context } from "moleculer";
-import { guardAction, isProtected, refusal, verifyHeaders } from "../../lib/check/guard";
+import { guardAction } from "../../lib/check/guard";
+import { refusal, verifyHeaders } from "../../lib/check/verdict";
+import { isProtected } from "../../lib/check/protection";
 import { resolveOptions } from "../../lib/options";
 import type { CallerPolicy } from "../../lib/check/policy";
 import type { Telemetry } from "../../lib/check/telemetry";
