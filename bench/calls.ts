@@ -29,7 +29,8 @@ const bench: ServiceSchema = {
   },
 };
 
-async function startBroker(nodeID: string, options: Partial<BrokerOptions>): Promise<ServiceBroker> {
+/** A broker with the gateway look-alike and the `bench` service, no transporter, no logger. */
+export async function startBroker(nodeID: string, options: Partial<BrokerOptions>): Promise<ServiceBroker> {
   const broker = new ServiceBroker({ nodeID, logger: false, transporter: null, ...options });
   broker.createService(gatewayLookalike);
   broker.createService(bench);
@@ -37,10 +38,11 @@ async function startBroker(nodeID: string, options: Partial<BrokerOptions>): Pro
   return broker;
 }
 
-type Call = () => Promise<unknown>;
+/** One awaited call of a variant. */
+export type Call = () => Promise<unknown>;
 
 /** Awaits `count` calls one after the other and returns the elapsed nanoseconds. */
-async function timeCalls(call: Call, count: number): Promise<number> {
+export async function timeCalls(call: Call, count: number): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await call();
   return Number(process.hrtime.bigint() - start);
@@ -59,6 +61,26 @@ async function bytesPerCall(call: Call, count = 200, tries = 21): Promise<number
     perCall.push((process.memoryUsage().heapUsed - before) / count);
   }
   return median(perCall);
+}
+
+/**
+ * Nanoseconds per call of each variant, one figure per round: every round times `callsPerRound`
+ * awaited calls of each variant, in a shuffled order, after `warmUp` calls of each.
+ */
+export async function timeRounds(
+  variants: Record<string, Call>,
+  rounds: number,
+  callsPerRound: number,
+  warmUp: number,
+): Promise<Map<string, number[]>> {
+  for (const call of Object.values(variants)) await timeCalls(call, warmUp);
+  const times = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of shuffle(Object.keys(variants))) {
+      times.get(name)?.push((await timeCalls(variants[name], callsPerRound)) / callsPerRound);
+    }
+  }
+  return times;
 }
 
 export interface CallSettings {
@@ -107,13 +129,7 @@ export async function callRows({ rounds, callsPerRound }: CallSettings): Promise
       );
     if (!refused) throw new Error("the guarded broker did not refuse a wrong secret");
 
-    for (const call of Object.values(variants)) await timeCalls(call, callsPerRound * 2); // warm-up
-    const times = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const name of shuffle(Object.keys(variants))) {
-        times.get(name)?.push((await timeCalls(variants[name], callsPerRound)) / callsPerRound);
-      }
-    }
+    const times = await timeRounds(variants, rounds, callsPerRound, callsPerRound * 2);
 
     const base = times.get("a: no middleware") as number[];
     const rows: Row[] = [];

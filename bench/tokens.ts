@@ -5,25 +5,15 @@
  * after the door).
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
+import type { ServiceBroker } from "moleculer";
+import { startBroker, timeRounds, type Call } from "./calls";
 import { library } from "./package";
 import { ns, nsSpread, ratio, ratioSpread, type Row } from "./report";
-import { shuffle, summarize } from "./stats";
+import { summarize } from "./stats";
 import { makeSecret } from "./values";
 
-const RESULT = Object.freeze({ ok: true });
-const gatewayLookalike: ServiceSchema = { name: "api", metadata: { $category: "gateway" } };
-const bench: ServiceSchema = { name: "bench", actions: { locked: () => RESULT } };
 const ISSUER = "https://gateway.bench.test";
 const AUDIENCE = "https://origin.bench.test";
-
-async function startBroker(nodeID: string, options: Partial<BrokerOptions>): Promise<ServiceBroker> {
-  const broker = new ServiceBroker({ nodeID, logger: false, transporter: null, ...options });
-  broker.createService(gatewayLookalike);
-  broker.createService(bench);
-  await broker.start();
-  return broker;
-}
 
 /** A key pair for `alg`, its public JWKS, and a token valid for an hour signed with it. */
 async function signer(alg: "EdDSA" | "RS256") {
@@ -38,14 +28,6 @@ async function signer(alg: "EdDSA" | "RS256") {
     .setExpirationTime("1h")
     .sign(privateKey);
   return { jwks, token };
-}
-
-type Call = () => Promise<unknown>;
-
-async function timeCalls(call: Call, count: number): Promise<number> {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) await call();
-  return Number(process.hrtime.bigint() - start);
 }
 
 export interface TokenSettings {
@@ -106,13 +88,7 @@ export async function tokenRows({ rounds, callsPerRound }: TokenSettings): Promi
       );
     if (!forged) throw new Error("bench: a token signed with another key was not refused");
 
-    for (const variant of Object.values(variants)) await timeCalls(variant, callsPerRound); // warm-up
-    const times = new Map<string, number[]>(Object.keys(variants).map((k) => [k, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const name of shuffle(Object.keys(variants))) {
-        times.get(name)?.push((await timeCalls(variants[name], callsPerRound)) / callsPerRound);
-      }
-    }
+    const times = await timeRounds(variants, rounds, callsPerRound, callsPerRound);
     const base = times.get("no check") as number[];
     const rows: Row[] = [];
     for (const [name, perCall] of times) {

@@ -33,9 +33,10 @@ export function guardAction(
   if (!isProtected(action, options.mode)) {
     const tokenHeader = options.tokens?.options.headerName;
     if (tokenHeader !== undefined) {
+      const names = [headerName, tokenHeader];
       return function sharedSecretStripBoth(this: Service, ctx: Context) {
         if (policy.mustCheck(ctx.caller, options.gateways) !== "no") {
-          for (const name of [headerName, tokenHeader]) {
+          for (const name of names) {
             const headers = headersHolding(ctx, name);
             if (headers !== undefined) dropFrom(ctx, headers, name);
           }

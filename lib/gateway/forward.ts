@@ -57,6 +57,17 @@ export function hiddenSlot<T>(): HiddenSlot<T> {
 type Marks = HiddenSlot<Mark>;
 
 /**
+ * The mark of a request a door let in: each credential header it was presented (a string), to be
+ * checked again by the guard of the calls made for it. `tokenName` is "" when no token is accepted.
+ */
+export function presentedMark(secretName: string, secret: unknown, tokenName: string, token: unknown): Mark {
+  const mark: string[] = [];
+  if (typeof secret === "string") mark.push(secretName, secret);
+  if (tokenName !== "" && typeof token === "string") mark.push(tokenName, token);
+  return mark;
+}
+
+/**
  * Where a broker's marks slot is kept: on the broker itself, under a `Symbol.for` key (non-enumerable),
  * so that the state is per broker, not per module, and two copies of this package in one app (a
  * common npm situation) find the same slot and understand each other's marks; versioned, so that an

@@ -19,7 +19,7 @@ import { createTelemetry, type Telemetry } from "../check/telemetry";
 import type { ResolvedOptions } from "../options";
 import { writeRefusal } from "./answer";
 import type { GatewayClaims } from "../token/verifier";
-import type { HiddenSlot, Mark } from "./forward";
+import { presentedMark, type HiddenSlot, type Mark } from "./forward";
 import { removeHeader, removeQueryParameter, singleHeader } from "./request";
 import { allowedMethods, anythingOpen, isOpen, routedPath, routeOf, type GatewayInternals } from "./routes";
 
@@ -146,10 +146,7 @@ export function createHttpDoor({
     try {
       // What was presented travels on to the request's calls, whose guard checks it again (on an
       // open route, the door did not require it).
-      const mark: string[] = [];
-      if (typeof secret === "string") mark.push(name, secret);
-      if (typeof token === "string") mark.push(tokenHeader, token);
-      admittedRequests.set(req, mark);
+      admittedRequests.set(req, presentedMark(name, secret, tokenHeader, token));
       const claims = claimsOf(decision);
       if (claims !== undefined) verifiedClaims.set(req, claims);
     } catch {

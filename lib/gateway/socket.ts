@@ -11,7 +11,7 @@ import type { ResolvedOptions } from "../options";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry } from "../check/telemetry";
 import { brokerChecks, ownChecks, type GatewaySecretOptions } from "./checks";
-import { markRequestContext, type Mark } from "./forward";
+import { markRequestContext, presentedMark, type Mark } from "./forward";
 import { removeHeader, removeQueryParameter, singleHeader } from "./request";
 
 /**
@@ -110,9 +110,7 @@ export function SharedSecretSocketGateway(
       const decision = decide(secret, token, resolved);
       if (secret !== undefined) removeHeader(req, name);
       if (token !== undefined) removeHeader(req, tokenHeader as string);
-      const mark: string[] = [];
-      if (typeof secret === "string") mark.push(name, secret);
-      if (typeof token === "string") mark.push(tokenHeader as string, token);
+      const mark = presentedMark(name, secret, tokenHeader ?? "", token);
       if (!(decision instanceof Promise)) return settle(req, callback, decision, mark);
       decision.then(
         (settled) => settle(req, callback, settled, mark),
