@@ -1,9 +1,12 @@
 /**
  * Section 3: HTTP on 127.0.0.1. The bench's gateway (bench/gateway.ts) with the check and without
- * it, the Express sketch and Hono's bearerAuth, each server in a child process of its own; the load
- * generator (autocannon) in another. Every round runs each server once, in a new random order, and
- * reads the server process's CPU time before and after: requests per second, and server CPU
- * microseconds per request, each summarised over rounds.
+ * it, the Express sketch and Hono's bearerAuth, each server in a child process of its own
+ * (bench/http-server.ts), the load generator (autocannon) in another. The two gateways are measured
+ * back to back in every round, in half-length bursts in an ABBA order (BAAB in odd rounds), so that
+ * the check's cost, their difference, is not buried under the drift of a shared machine. Every round
+ * runs the pair, Express and Hono in a new random order and reads the server process's CPU time
+ * before and after each burst: requests per second, and server CPU microseconds per request, each
+ * summarised over rounds.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -13,12 +16,11 @@ import { perSecond, ratio, ratioSpread, type Row } from "./report";
 import { shuffle, summarize, type Summary } from "./stats";
 import { makeSecret } from "./values";
 
-const SERVERS: readonly { kind: ServerKind; name: string }[] = [
-  { kind: "guarded", name: "moleculer-web with the check" },
-  { kind: "plain", name: "moleculer-web without the check" },
-  { kind: "express", name: "Express 5 sketch" },
-  { kind: "hono", name: "Hono bearerAuth (@hono/node-server)" },
-];
+const GUARDED = "moleculer-web with the check";
+const PLAIN = "moleculer-web without the check";
+const EXPRESS = "Express 5 sketch";
+const HONO = "Hono bearerAuth (@hono/node-server)";
+const NAMES = [GUARDED, PLAIN, EXPRESS, HONO] as const;
 
 /** Sends `message` to `child` and waits for its next answer, at most `ms`, then kills it. */
 function ask<T>(child: ChildProcess, message: unknown, ms: number): Promise<T> {
@@ -68,6 +70,12 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** A round's figures from its bursts of one server: mean rate, CPU over all the requests served. */
+function roundOf(bursts: readonly Burst[]): Round {
+  const sum = (pick: (b: Burst) => number): number => bursts.reduce((total, b) => total + pick(b), 0);
+  return { rate: sum((b) => b.rate) / bursts.length, cpuPerRequest: sum((b) => b.cpu) / sum((b) => b.count) };
+}
+
 /** Server CPU time, user + system, in µs. */
 async function cpuOf(server: ServerChild): Promise<number> {
   const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>(server.child, "cpu", 5000);
@@ -79,14 +87,20 @@ interface Round {
   cpuPerRequest: number;
 }
 
-/** One round of one server: autocannon for `seconds`, and the server's CPU time over it. */
+interface Burst {
+  rate: number;
+  count: number;
+  cpu: number;
+}
+
+/** One burst of load on one server: autocannon for `seconds`, and the server's CPU time over it. */
 async function measure(
   loader: ChildProcess,
   server: ServerChild,
   name: string,
   secret: string,
   settings: HttpSettings,
-): Promise<Round> {
+): Promise<Burst> {
   const { seconds, connections } = settings;
   const before = await cpuOf(server);
   const step = { name, url: `http://127.0.0.1:${server.port}/protected`, seconds, connections, secret };
@@ -99,7 +113,7 @@ async function measure(
   if (answer.error !== undefined || answer.rate === undefined || answer.count === undefined) {
     throw new Error(answer.error ?? "load generator gave no rate");
   }
-  return { rate: answer.rate, cpuPerRequest: (after - before) / answer.count };
+  return { rate: answer.rate, count: answer.count, cpu: after - before };
 }
 
 export interface HttpSettings {
@@ -125,24 +139,44 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
     });
     children.push(loader);
     const servers = new Map<string, ServerChild>();
-    for (const { kind, name } of SERVERS) {
+    const kinds: [ServerKind, string][] = [
+      ["guarded", GUARDED],
+      ["plain", PLAIN],
+      ["express", EXPRESS],
+      ["hono", HONO],
+    ];
+    for (const [kind, name] of kinds) {
       const server = await startServer(kind, secret);
       children.push(server.child);
       servers.set(name, server);
     }
-    const names = SERVERS.map((s) => s.name);
-    const run = (name: string, seconds: number): Promise<Round> =>
+    const burst = (name: string, seconds: number): Promise<Burst> =>
       measure(loader, servers.get(name) as ServerChild, name, secret, { ...settings, seconds });
 
-    for (const name of names) await run(name, 1); // warm-up
-    const rounds = new Map<string, Round[]>(names.map((name) => [name, []]));
+    for (const name of NAMES) await burst(name, 1); // warm-up
+    const rounds = new Map<string, Round[]>(NAMES.map((name) => [name, []]));
+    const record = (name: string, bursts: Burst[]): void => void rounds.get(name)?.push(roundOf(bursts));
     for (let r = 0; r < settings.rounds; r++) {
-      for (const name of shuffle([...names])) rounds.get(name)?.push(await run(name, settings.seconds));
+      for (const block of shuffle(["pair", EXPRESS, HONO])) {
+        if (block !== "pair") {
+          record(block, [await burst(block, settings.seconds)]);
+          continue;
+        }
+        // The pair, each half as long, ABBA (BAAB in odd rounds): a drift over the block weighs on both.
+        const [first, second] = r % 2 === 0 ? [GUARDED, PLAIN] : [PLAIN, GUARDED];
+        const half = settings.seconds / 2;
+        const a1 = await burst(first, half);
+        const b1 = await burst(second, half);
+        const b2 = await burst(second, half);
+        const a2 = await burst(first, half);
+        record(first, [a1, a2]);
+        record(second, [b1, b2]);
+      }
     }
 
     const get = (name: string): Round[] => rounds.get(name) as Round[];
     const rows: Row[] = [];
-    for (const name of names) {
+    for (const name of NAMES) {
       const rates = summarize(get(name).map((r) => r.rate));
       const cpu = summarize(get(name).map((r) => r.cpuPerRequest));
       rows.push(
@@ -160,13 +194,13 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
         },
       );
     }
-    const withCheck = get("moleculer-web with the check");
+    const withCheck = get(GUARDED);
     const relative = (base: string): Summary =>
       summarize(withCheck.map((r, i) => r.rate / get(base)[i].rate));
-    const vsPlain = relative("moleculer-web without the check");
-    const vsExpress = relative("Express 5 sketch");
-    const vsHono = relative("Hono bearerAuth (@hono/node-server)");
-    const without = get("moleculer-web without the check");
+    const vsPlain = relative(PLAIN);
+    const vsExpress = relative(EXPRESS);
+    const vsHono = relative(HONO);
+    const without = get(PLAIN);
     const checkCost = summarize(withCheck.map((r, i) => r.cpuPerRequest - without[i].cpuPerRequest));
     rows.push(
       {
