@@ -2,8 +2,9 @@
  * Child process of the HTTP section: one server, named by argv[2], on 127.0.0.1 and a free port, in
  * a process of its own so that its CPU time (`process.cpuUsage()`, asked for over IPC before and
  * after each burst of load) is that server's alone, and its JIT's feedback its own (two gateways in
- * one process would share moleculer-web's inline caches, and the check's would tax the plain one). Stops when told to, or when the parent goes away.
- * The secret comes from the parent in SHARED_SECRET (the Express sketch reads it from there too).
+ * one process would share moleculer-web's inline caches, and the check's would tax the plain one).
+ * Stops when told to, or when the parent goes away. The secret comes from the parent in
+ * SHARED_SECRET (the Express sketch reads it from there too).
  */
 import { createServer } from "node:http";
 import { ServiceBroker } from "moleculer";

@@ -20,7 +20,13 @@ const GUARDED = "moleculer-web with the check";
 const PLAIN = "moleculer-web without the check";
 const EXPRESS = "Express 5 sketch";
 const HONO = "Hono bearerAuth (@hono/node-server)";
-const NAMES = [GUARDED, PLAIN, EXPRESS, HONO] as const;
+const SERVERS: readonly { kind: ServerKind; name: string }[] = [
+  { kind: "guarded", name: GUARDED },
+  { kind: "plain", name: PLAIN },
+  { kind: "express", name: EXPRESS },
+  { kind: "hono", name: HONO },
+];
+const NAMES = SERVERS.map((s) => s.name);
 
 /** Sends `message` to `child` and waits for its next answer, at most `ms`, then kills it. */
 function ask<T>(child: ChildProcess, message: unknown, ms: number): Promise<T> {
@@ -70,12 +76,6 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A round's figures from its bursts of one server: mean rate, CPU over all the requests served. */
-function roundOf(bursts: readonly Burst[]): Round {
-  const sum = (pick: (b: Burst) => number): number => bursts.reduce((total, b) => total + pick(b), 0);
-  return { rate: sum((b) => b.rate) / bursts.length, cpuPerRequest: sum((b) => b.cpu) / sum((b) => b.count) };
-}
-
 /** Server CPU time, user + system, in µs. */
 async function cpuOf(server: ServerChild): Promise<number> {
   const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>(server.child, "cpu", 5000);
@@ -91,6 +91,12 @@ interface Burst {
   rate: number;
   count: number;
   cpu: number;
+}
+
+/** A round's figures from its bursts of one server: mean rate, CPU over all the requests served. */
+function roundOf(bursts: readonly Burst[]): Round {
+  const sum = (pick: (b: Burst) => number): number => bursts.reduce((total, b) => total + pick(b), 0);
+  return { rate: sum((b) => b.rate) / bursts.length, cpuPerRequest: sum((b) => b.cpu) / sum((b) => b.count) };
 }
 
 /** One burst of load on one server: autocannon for `seconds`, and the server's CPU time over it. */
@@ -139,13 +145,7 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
     });
     children.push(loader);
     const servers = new Map<string, ServerChild>();
-    const kinds: [ServerKind, string][] = [
-      ["guarded", GUARDED],
-      ["plain", PLAIN],
-      ["express", EXPRESS],
-      ["hono", HONO],
-    ];
-    for (const [kind, name] of kinds) {
+    for (const { kind, name } of SERVERS) {
       const server = await startServer(kind, secret);
       children.push(server.child);
       servers.set(name, server);
