@@ -26,3 +26,51 @@ export function headerName(value: unknown, option: string): string {
   }
   return value.toLowerCase();
 }
+
+/** The Levenshtein distance of two short strings (option names), for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The known option closest to `name` (case-insensitively, within a third of its length), if any. */
+export function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * Refuses an option `component` does not know (a typo in plain JavaScript would otherwise be ignored
+ * silently): a TypeError naming it, with the nearest known option when there is one.
+ * `Shared secret: unknown option "requireSecrets" of SharedSecretMiddleware; did you mean "requireSecret"?`
+ */
+export function refuseUnknownOptions(
+  component: string,
+  options: object,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const guess = nearest(key, known);
+    throw new TypeError(
+      `Shared secret: unknown option "${key}" of ${component}` +
+        (guess === undefined ? `; known options: ${known.join(", ")}.` : `; did you mean "${guess}"?`),
+    );
+  }
+}
