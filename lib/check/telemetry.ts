@@ -44,10 +44,16 @@ function printable(value: unknown): string {
     .replace(/[^\x20-\x7e]/g, "?");
 }
 
+/** Whether a client gave the value: a request without the header has none to print. */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "";
+}
+
 /**
  * A rate-limited `warn` for refusals: at most `limit` lines per `interval` ms, then one line saying
  * how many more were refused. One window for all callers: bounded state, whatever they send.
- * `what` must be built from safe parts only; `requestID` (client-controlled) is made printable here.
+ * `what` must be built from safe parts only; `requestID` (client-controlled) is made printable here,
+ * and left out of the line when there is none.
  */
 export function createRejectionLog(
   logger: Log,
@@ -73,7 +79,8 @@ export function createRejectionLog(
     }
     if (logged < limit) {
       logged++;
-      logger.warn(`Shared secret: refused ${what}, request ${printable(requestID)}.`);
+      const request = given(requestID) ? `, request ${printable(requestID)}` : "";
+      logger.warn(`Shared secret: refused ${what}${request}.`);
       return;
     }
     dropped++;
@@ -109,12 +116,8 @@ export function createTelemetry(broker: ServiceBroker): Telemetry {
       if (counter !== null) counter.increment({ outcome, secret, action, credential });
     },
     rejected(ctx, action, why, limit, interval) {
-      rejected(
-        `call to '${action}' (${why}) from '${printable(ctx.caller)}'`,
-        ctx.requestID,
-        limit,
-        interval,
-      );
+      const from = given(ctx.caller) ? ` from '${printable(ctx.caller)}'` : "";
+      rejected(`call to '${action}' (${why})${from}`, ctx.requestID, limit, interval);
     },
     rejectedRequest: rejected,
   };

@@ -48,7 +48,8 @@ export interface TokenOptions {
    */
   prefix?: string;
   /**
-   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
+   * Seconds of clock skew tolerated on `exp`, `nbf` and `iat`: a token whose `iat` is later than now
+   * plus this is refused, with or without `maxTokenAge`.
    * @defaultValue `5`
    */
   clockTolerance?: number;

@@ -30,11 +30,15 @@ function invalid(reason: string): RefusedToken {
   return { refused: "invalid", reason };
 }
 
+const IAT_IN_FUTURE: RefusedToken = Object.freeze(invalid("iat in the future"));
+
 /** jose's error, as a reason naming no value the token holds. */
 function reasonFor(err: unknown): RefusedToken {
   if (err instanceof NoKeysError) return { refused: "misconfigured", reason: "no gateway keys loaded" };
   if (err instanceof errors.JWTExpired) return invalid("token expired");
   if (err instanceof errors.JWTClaimValidationFailed) {
+    // With `maxTokenAge`, jose itself refuses a future `iat`: the same reason as our own check.
+    if (err.claim === "iat" && err.reason === "check_failed") return IAT_IN_FUTURE;
     // `claim` is one of the claims jose or our options check, never a name the token chose.
     return invalid(`claim ${err.claim} ${err.reason === "missing" ? "missing" : "rejected"}`);
   }
@@ -121,6 +125,12 @@ export class TokenVerifier {
       ({ payload } = await jwtVerify(token, this.keys.getKey, this.verifyOptions));
     } catch (err) {
       return reasonFor(err);
+    }
+    // jose checks `iat` against the clock only with `maxTokenAge`; a token issued in the future is
+    // refused without it too. jose has made `iat`, when present, a number. No cached entry needs this
+    // check again: a token passes it once and only ever further in the past.
+    if (typeof payload.iat === "number" && payload.iat > Math.floor(now / 1000) + options.clockTolerance) {
+      return IAT_IN_FUTURE;
     }
     for (const [name, expected] of options.claims) {
       if (payload[name] !== expected) return invalid(`claim ${name} rejected`);
