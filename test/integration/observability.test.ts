@@ -94,7 +94,7 @@ describe("logs of rejections", () => {
     // At most 5 lines per 500 ms window, plus one summary line per window with drops.
     expect(refused.length).toBeLessThanOrEqual(5 * (summaries.length + 1));
     expect(refused.length).toBeLessThan(200);
-    expect(refused[0]).toMatch(/^warn .*refused GET request to gateway 'api' \(missing\), request /);
+    expect(refused[0]).toMatch(/^warn .*refused GET request to gateway 'api' \(missing\)\.$/);
     expect(refused[1]).toMatch(/refused GET request to gateway 'api' \(invalid\), request req-1\.$/);
     const log = app.logger.lines.join("\n");
     for (const value of presented) expect(log).not.toContain(value);

@@ -111,7 +111,7 @@ export function describeLeakHunt(title: string, env: Record<string, string>): vo
         /exported spans \[\{.*"name":"GET \/protected/,
         /METRICS END/,
         /Params: \{ q: '1' \}/,
-        /refused GET request to gateway 'api' \(invalid\), request /,
+        /refused GET request to gateway 'api' \(invalid\)/,
         /Calling '.*' with params/,
       ];
       expect(expected.filter((pattern) => !pattern.test(hunt.output))).toEqual([]);
