@@ -1,0 +1,9 @@
+// services/protected.service.js
+module.exports = {
+  name: "protected",
+  actions: {
+    access() {
+      return { message: "Access granted" };
+    },
+  },
+};
