@@ -42,6 +42,7 @@ export { parseSecretFile, type SecretInput, type SecretProvider, type SecretSpec
 export { CHECKS_METRIC, type CheckOutcome } from "./lib/check/telemetry";
 export {
   ERR_CALLER_UNKNOWN,
+  ERR_CREDENTIAL_IN_URL,
   ERR_INVALID_SECRET,
   ERR_INVALID_TOKEN,
   ERR_NO_SECRET,
@@ -50,5 +51,6 @@ export {
   SharedSecretCallerUnknownError,
   SharedSecretConfigurationError,
   SharedSecretError,
+  SharedSecretUrlError,
   type SharedSecretErrorType,
 } from "./lib/errors";

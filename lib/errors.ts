@@ -19,6 +19,8 @@ export const ERR_CALLER_UNKNOWN = "ERR_CALLER_UNKNOWN";
 export const ERR_NO_TOKEN = "ERR_NO_TOKEN";
 /** @see ERR_NO_SECRET */
 export const ERR_INVALID_TOKEN = "ERR_INVALID_TOKEN";
+/** @see ERR_NO_SECRET */
+export const ERR_CREDENTIAL_IN_URL = "ERR_CREDENTIAL_IN_URL";
 
 /** Union of every error type the library raises. */
 export type SharedSecretErrorType =
@@ -27,7 +29,8 @@ export type SharedSecretErrorType =
   | typeof ERR_SECRET_NOT_CONFIGURED
   | typeof ERR_CALLER_UNKNOWN
   | typeof ERR_NO_TOKEN
-  | typeof ERR_INVALID_TOKEN;
+  | typeof ERR_INVALID_TOKEN
+  | typeof ERR_CREDENTIAL_IN_URL;
 
 /**
  * A call was refused because the shared secret header (or the gateway's token, when tokens are
@@ -73,5 +76,17 @@ export class SharedSecretCallerUnknownError extends Errors.MoleculerRetryableErr
   constructor() {
     super("Caller not known yet", 503, ERR_CALLER_UNKNOWN);
     this.name = "SharedSecretCallerUnknownError";
+  }
+}
+
+/**
+ * A request whose URL holds a query parameter that the gateway's query parser reads as the secret's
+ * (or the token's) header name, in a form the door could not take out of it. `code` is 400, `type`
+ * is {@link ERR_CREDENTIAL_IN_URL}; the message never contains the parameter.
+ */
+export class SharedSecretUrlError extends Errors.MoleculerClientError {
+  constructor() {
+    super("Credentials go in headers, not in the URL", 400, ERR_CREDENTIAL_IN_URL);
+    this.name = "SharedSecretError";
   }
 }

@@ -1,6 +1,6 @@
 import { startCredentials, stopCredentials } from "../lib/check/credentials";
 import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
-import { MIDDLEWARE, forwardingRemoteCall } from "../lib/gateway/forward";
+import { MIDDLEWARE, carryingPublish, forwardingRemoteCall } from "../lib/gateway/forward";
 import { guardAction, type GuardedActionDef } from "../lib/check/guard";
 import { protectedByMixin } from "../lib/check/mixin-guard";
 import {
@@ -55,8 +55,10 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
       if (outerInstalled.has(this)) return handler;
       return guardAction(handler, action, resolved, callerPolicyFor(this), telemetryFor(this));
     },
-    // On a gateway's node: a call the door's request makes to another node carries the header there.
+    // On a gateway's node: a call the door's request makes to an action on another node that
+    // announces it checks the header carries it there, in the request packet only.
     remoteAction: forwardingRemoteCall,
+    transitPublish: carryingPublish,
     created(broker: ServiceBroker) {
       outerInstalled.add(broker);
       const policy = callerPolicyFor(broker);

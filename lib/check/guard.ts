@@ -4,7 +4,7 @@
  */
 import type { ActionHandler, Context, Service } from "moleculer";
 import type { ResolvedOptions } from "../options";
-import { forwardedValue } from "../gateway/forward";
+import { announceChecked, forwardedValue } from "../gateway/forward";
 import type { CallerPolicy } from "./policy";
 import { refuse } from "./refusal";
 import { dropFrom, headersHolding } from "./scrub";
@@ -52,6 +52,8 @@ export function guardAction(
       return handler.call(this, ctx);
     } as ActionHandler;
   }
+  // Published with the action: a gateway's node carries the credential only to actions that say so.
+  announceChecked(action, checkedHeaderNames(options));
   const actionName = String(action.name);
   if (options.tokens !== null) return guardWithToken(handler, actionName, options, policy, telemetry);
 
@@ -77,4 +79,12 @@ export function guardAction(
     }
     return result;
   } as ActionHandler;
+}
+
+/** The credential headers a protected action's guard reads, as it announces them. */
+function checkedHeaderNames(options: ResolvedOptions): string[] {
+  const token = options.tokens?.options.headerName;
+  if (token === undefined) return [options.headerName];
+  if (options.accept === "token") return [token];
+  return options.accept === "either" ? [options.headerName, token] : [options.headerName];
 }

@@ -5,9 +5,23 @@
 import type { ServiceBroker } from "moleculer";
 import { resolveOptions, type ResolvedOptions, type SecretSourceOptions } from "../options";
 import { MIDDLEWARE } from "./forward";
+import { refuseUnknownOptions } from "../validate";
 
 /** The secret options a gateway component may be given, to check on its own. */
 export type GatewaySecretOptions = SecretSourceOptions;
+
+/** The names of {@link SecretSourceOptions}, for the unknown-option check. */
+export const SECRET_SOURCE_OPTIONS: readonly (keyof SecretSourceOptions)[] = [
+  "secret",
+  "secretFile",
+  "refreshInterval",
+  "providerTimeout",
+  "headerName",
+  "rejectionLogLimit",
+  "rejectionLogInterval",
+  "token",
+  "accept",
+];
 
 /**
  * The component's own resolved options, or undefined when it takes the middleware's. Throws a
@@ -16,6 +30,7 @@ export type GatewaySecretOptions = SecretSourceOptions;
 export function ownChecks(
   component: string,
   secretOptions: Record<string, unknown>,
+  componentOptions: readonly string[] = [],
 ): ResolvedOptions | undefined {
   for (const misplaced of ["mode", "gateways", "requireSecret"]) {
     if (misplaced in secretOptions) {
@@ -23,6 +38,13 @@ export function ownChecks(
         `Shared secret: "${misplaced}" is an option of SharedSecretMiddleware, not of ${component}.`,
       );
     }
+  }
+  // `componentOptions` were taken out by the caller; they are named here for "did you mean".
+  const unknown = Object.keys(secretOptions).filter(
+    (key) => !(SECRET_SOURCE_OPTIONS as readonly string[]).includes(key),
+  );
+  if (unknown.length > 0) {
+    refuseUnknownOptions(component, { [unknown[0]]: true }, [...SECRET_SOURCE_OPTIONS, ...componentOptions]);
   }
   if (["secret", "secretFile", "token"].some((option) => secretOptions[option] !== undefined)) {
     return resolveOptions(secretOptions as GatewaySecretOptions);

@@ -3,15 +3,24 @@
  * front of whatever `httpHandler` a moleculer-web service ends up with, and refuses bad wiring.
  */
 import { startCredentials, stopCredentials } from "../check/credentials";
-import type { IncomingMessage } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
-import { SharedSecretConfigurationError } from "../errors";
 import type { SecretSourceOptions } from "../options";
 import { brokerChecks, ownChecks } from "./checks";
-import type { GatewayClaims } from "../token/verifier";
-import { hiddenSlot, markRequestContext, type Mark } from "./forward";
-import { createHttpDoor, DOOR, type GatewayService, type HttpHandler } from "./http-door";
-import { exposureOf, publishExposure, renderExposure } from "./exposure";
+import { hiddenSlot } from "./forward";
+import {
+  createHttpDoor,
+  DOOR,
+  type CorsHandler,
+  type GatewayService,
+  type HttpHandler,
+  type RequestState,
+  type RouteHandler,
+  type Send404,
+} from "./http-door";
+import { exposureOf, openButRefused, publishExposure, renderExposure } from "./exposure";
+import { badFlags } from "./open";
+import { isGateway } from "../check/policy";
+
 
 /**
  * Options of {@link SharedSecretGateway}. By default the door checks with the secrets, header name
@@ -45,8 +54,35 @@ export type SharedSecretGatewaySchema = Partial<ServiceSchema> & {
 
 type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: string]: unknown };
 
+/** The methods of moleculer-web the door goes around: its decision points (0.10 and 0.11 alike). */
+const DECISION_POINTS = ["httpHandler", "routeHandler", "corsHandler", "send404"] as const;
+
 function refuseToStart(service: string, problem: string): Error {
   return new Error(`Shared secret: gateway '${service}' ${problem}`);
+}
+
+/**
+ * moleculer-web's own `httpHandler`, found in the service's mixins (the one whose schema also has
+ * the `rest` action), when the service replaced it with another; undefined otherwise.
+ */
+function moleculerWebHandler(schema: ServiceSchema): HttpHandler | undefined {
+  const final = (schema.methods as Record<string, unknown> | undefined)?.httpHandler;
+  const search = (mixins: unknown, depth: number): HttpHandler | undefined => {
+    if (depth > 8) return undefined;
+    for (const mixin of Array.isArray(mixins) ? mixins : [mixins]) {
+      if (mixin === null || typeof mixin !== "object") continue;
+      const { methods, actions, mixins: inner } = mixin as Partial<ServiceSchema>;
+      const own = (methods as Record<string, unknown> | undefined)?.httpHandler;
+      if (typeof own === "function" && (actions as Record<string, unknown> | undefined)?.rest != null) {
+        return own as HttpHandler;
+      }
+      const found = search(inner, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const web = search(schema.mixins, 0);
+  return web !== undefined && web !== final ? web : undefined;
 }
 
 function booleanOption(value: unknown, option: string): boolean {
@@ -102,26 +138,32 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
   const openAssets = booleanOption(openAssetsOption, "openAssets");
   const forwardOnly = booleanOption(forwardOnlyOption, "forwardOnly");
   // Its own secrets when given some; otherwise those of the broker's middleware, found at `merged`.
-  const own = ownChecks("SharedSecretGateway", secretOptions as Record<string, unknown>);
-  /** Requests the door let in, and the credential headers to carry into their calls. */
-  const admitted = hiddenSlot<Mark>();
-  /** The verified claims of requests a token let in. */
-  const claims = hiddenSlot<GatewayClaims>();
+  const own = ownChecks("SharedSecretGateway", secretOptions as Record<string, unknown>, [
+    "openAssets",
+    "forwardOnly",
+  ]);
+  /** The door's decision on each request it let on to moleculer-web. */
+  const requests = hiddenSlot<RequestState>();
+  /** Per gateway service: the alias/action pairs already warned about, and its registry listener. */
+  const warned = new WeakMap<object, Set<string>>();
+  const listeners = new WeakMap<object, () => void>();
 
-  /** moleculer-web's `rest` action, which every request runs: marks the request's root context. */
-  function marking(rest: ActionDef["handler"], claimsKey: string | undefined): ActionDef["handler"] {
-    return function sharedSecretRest(this: Service, ctx: Context) {
-      const req = (ctx.params as { req?: IncomingMessage } | null)?.req;
-      const mark = req !== null && typeof req === "object" ? admitted.get(req) : undefined;
-      // A request that did not come through the door (something called the action itself, or an
-      // HTTP server that calls another handler): refused, never served.
-      if (mark === undefined) return Promise.reject(new SharedSecretConfigurationError());
-      if (mark.length > 0) markRequestContext(ctx, mark);
-      // The token's verified claims, for the gateway's own hooks (authenticate, authorize, aliases).
-      const verified = claimsKey === undefined ? undefined : claims.get(req as IncomingMessage);
-      if (verified !== undefined) (ctx.meta as Record<string, unknown>)[claimsKey as string] = verified;
-      return rest.call(this, ctx);
-    };
+  /** Warns, once per pair, about aliases opened at the door whose action refuses calls without the secret. */
+  function warnAboutOpenButRefused(gateway: GatewayService): void {
+    let seen = warned.get(gateway);
+    if (seen === undefined) warned.set(gateway, (seen = new Set()));
+    for (const { request, action } of openButRefused(gateway)) {
+      const key = `${request} ${action}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      gateway.broker
+        .getLogger("shared-secret")
+        .warn(
+          `Shared secret: '${request}' is open at gateway '${gateway.fullName}', but its action '${action}' ` +
+            "checks the secret, so requests without it get 401: mark the action (or its service) " +
+            "sharedSecret: false too, or remove sharedSecret: false from the alias.",
+        );
+    }
   }
 
   return {
@@ -129,16 +171,15 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       const service = String(schema.name ?? "?");
       const methods = (schema.methods ?? {}) as Record<string, unknown>;
       const actions = (schema.actions ?? {}) as Record<string, unknown>;
-      const inner = methods.httpHandler;
       const rest = actions.rest;
-      if (typeof inner !== "function" || rest == null) {
+      if (DECISION_POINTS.some((method) => typeof methods[method] !== "function") || rest == null) {
         throw refuseToStart(
           service,
           "is not a moleculer-web service: SharedSecretGateway() goes in the mixins of a service that " +
             "also mixes in moleculer-web (mixins: [SharedSecretGateway(), ApiGateway]).",
         );
       }
-      if ((inner as unknown as Record<symbol, unknown>)[DOOR] === true) {
+      if ((methods.httpHandler as unknown as Record<symbol, unknown>)[DOOR] === true) {
         throw refuseToStart(service, "mixes in SharedSecretGateway() twice: keep one.");
       }
       const found = own ?? brokerChecks(this.broker);
@@ -151,23 +192,38 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
             : 'cannot tell which of this broker\'s SharedSecretMiddleware() instances to check with: give SharedSecretGateway() its own "secret".',
         );
       }
-      const door = createHttpDoor({ resolved: found, forwardOnly, openAssets, admitted, claims });
+      const door = createHttpDoor({ resolved: found, forwardOnly, openAssets, requests });
       const def = (typeof rest === "function" ? { handler: rest } : rest) as ActionDef;
-      actions.rest = { ...def, handler: marking(def.handler, found.tokens?.options.claimsKey) };
-      methods.httpHandler = door.wrap(inner as HttpHandler);
+      actions.rest = { ...def, handler: door.rest(def.handler, found.tokens?.options.claimsKey) };
+      const web = moleculerWebHandler(schema);
+      methods.httpHandler = door.wrap(methods.httpHandler as HttpHandler, web);
+      methods.routeHandler = door.routeHandler(methods.routeHandler as RouteHandler);
+      methods.corsHandler = door.corsHandler(methods.corsHandler as CorsHandler);
+      methods.send404 = door.send404(methods.send404 as Send404);
       schema.actions = actions as ServiceSchema["actions"];
       schema.methods = methods as ServiceSchema["methods"];
+      // Published with the service: the action check on every node knows its calls come from a
+      // gateway, whatever `$category` the schema gives itself.
       schema.metadata = { ...schema.metadata, sharedSecretDoor: forwardOnly ? "forward-only" : "check" };
     },
 
     async started(this: Service) {
       const gateway = this as GatewayService;
-      const listeners = gateway.server?.listeners("request");
-      if (listeners !== undefined && !listeners.includes(gateway.httpHandler)) {
+      const serverListeners = gateway.server?.listeners("request");
+      if (serverListeners !== undefined && !serverListeners.includes(gateway.httpHandler)) {
         throw refuseToStart(
           this.fullName,
           "has an HTTP server that does not call its httpHandler, so requests would skip the door: " +
             "do not replace moleculer-web's server or its request listener.",
+        );
+      }
+      if (!isGateway(this)) {
+        throw refuseToStart(this.fullName, "is not recognised as a gateway by the action check.");
+      }
+      const bad = badFlags(gateway);
+      if (bad.length > 0) {
+        throw new TypeError(
+          `Shared secret: "sharedSecret" must be true or false on ${bad.join(", ")} of gateway '${this.fullName}'.`,
         );
       }
       const logger = this.broker.getLogger("shared-secret");
@@ -181,9 +237,18 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       if (own !== undefined) await startCredentials(own, logger);
       const report = exposureOf(gateway, openAssets, forwardOnly);
       this.logger.info(`Shared secret: exposure of gateway '${this.fullName}'\n${renderExposure(report)}`);
+      if (!forwardOnly) {
+        warnAboutOpenButRefused(gateway);
+        // Nodes that announce their actions later (or aliases made from them) are looked at then.
+        const listener = () => warnAboutOpenButRefused(gateway);
+        listeners.set(this, listener);
+        this.broker.localBus.on("$services.changed", listener);
+      }
     },
 
-    stopped() {
+    stopped(this: Service) {
+      const listener = listeners.get(this);
+      if (listener !== undefined) this.broker.localBus.off("$services.changed", listener);
       if (own !== undefined) stopCredentials(own);
     },
 

@@ -127,47 +127,103 @@ export function forwardedValue(ctx: Context, name: string): string | undefined {
 }
 
 /**
- * `remoteAction` hook, on the gateway's node: a call from a marked context to an action on another
- * node gets the header in its own `meta.headers` (a new object) for the trip, where that node's
- * guard verifies and drops it; when the call settles, before Moleculer merges the call's meta back
- * into the request's context, whatever header is still there (a timeout) is removed.
+ * The action property through which a node announces that it checks a protected action: the
+ * credential header names its guard reads, set by {@link SharedSecretMiddleware} or
+ * {@link SharedSecretMixin} when they wrap the action, and published with the action's definition to
+ * every node. A gateway's node carries a credential into a call only when the action it calls
+ * announces its header name.
+ */
+export const CHECKED = "sharedSecretChecked";
+
+/** Announces, on the action's definition (published in INFO packets), the header names its guard checks. */
+export function announceChecked(action: object, names: readonly string[]): void {
+  try {
+    Object.defineProperty(action, CHECKED, {
+      value: Object.freeze([...names]),
+      enumerable: true,
+      configurable: true,
+      writable: false,
+    });
+  } catch {
+    // a frozen definition: nothing announced, so nothing is carried to it (fail closed)
+  }
+}
+
+/** The header names an action definition (local, or as another node announced it) says it checks. */
+export function checkedNames(action: unknown): readonly string[] {
+  try {
+    const names = (action as Record<string, unknown> | null | undefined)?.[CHECKED];
+    return Array.isArray(names) ? (names as string[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The pairs of `mark` that `action` announces it checks: what a call to it may carry. */
+function carriedTo(mark: Mark, action: unknown): string[] {
+  const names = checkedNames(action);
+  const carried: string[] = [];
+  for (let i = 0; i < mark.length; i += 2) {
+    if (names.includes(mark[i])) carried.push(mark[i], mark[i + 1]);
+  }
+  return carried;
+}
+
+/** What a request packet on its way to another node is to carry, keyed by the call's `meta` object. */
+const outgoing = new WeakMap<object, { nodeID: unknown; pairs: readonly string[] }>();
+
+/**
+ * `remoteAction` hook, on the gateway's node: a call from a marked context to an action that
+ * announces it checks the credential is registered to carry it. Nothing is written into the call's
+ * `ctx.meta`: the credential is added to the request packet only (see {@link carryingPublish}), so
+ * no context on this node ever holds it, whatever happens to the call (a timeout, a retry, a
+ * fallback, a circuit breaker, a queue), and the meta merged back into the request's context after
+ * the call cannot bring it back.
  */
 export function forwardingRemoteCall(next: ActionHandler): ActionHandler {
   return function sharedSecretForwardRemote(this: Service, ctx: Context) {
-    let mark: Mark | undefined;
     try {
-      mark = markOf(ctx);
-    } catch {
-      mark = undefined; // a context without a broker (hand-made): it carries no mark
-    }
-    if (mark === undefined) return next.call(this, ctx);
-    const meta = ctx.meta as { headers?: unknown };
-    const headers: Headers = { ...(isObject(meta.headers) ? meta.headers : undefined) };
-    for (let i = 0; i < mark.length; i += 2) headers[mark[i]] = mark[i + 1];
-    meta.headers = headers;
-    const clean = () => {
-      for (let i = 0; i < mark.length; i += 2) {
-        if (isObject(meta.headers) && meta.headers[mark[i]] !== undefined) {
-          meta.headers = headersWithout(meta.headers, mark[i]);
-        }
+      const mark = markOf(ctx);
+      const meta = ctx.meta as object | null;
+      if (meta !== null && typeof meta === "object") {
+        const pairs = mark === undefined ? [] : carriedTo(mark, (ctx.endpoint as { action?: unknown } | null)?.action);
+        if (pairs.length > 0) outgoing.set(meta, { nodeID: ctx.nodeID, pairs });
+        else outgoing.delete(meta);
       }
-    };
-    let result: unknown;
-    try {
-      result = next.call(this, ctx);
-    } catch (err) {
-      clean();
-      return Promise.reject(err);
+    } catch {
+      // a context without a broker (hand-made): it carries nothing
     }
-    return Promise.resolve(result).then(
-      (value) => {
-        clean();
-        return value;
-      },
-      (err: unknown) => {
-        clean();
-        throw err;
-      },
-    );
+    return next.call(this, ctx);
   } as ActionHandler;
+}
+
+/** A transit packet as the `transitPublish` hook sees it. */
+interface Packet {
+  type?: unknown;
+  target?: unknown;
+  payload?: { meta?: unknown; [key: string]: unknown } | null;
+}
+
+/**
+ * `transitPublish` hook: a request packet whose call was registered by
+ * {@link forwardingRemoteCall}, and goes to the node that call was for, gets a copy of its meta
+ * with the credential in `meta.headers`; the call's own `ctx.meta` is left as it is.
+ */
+export function carryingPublish(next: (packet: Packet) => unknown): (packet: Packet) => unknown {
+  return function sharedSecretCarry(packet: Packet) {
+    try {
+      const payload = packet?.payload;
+      const meta = payload?.meta;
+      const carry = packet.type === "REQ" && isObject(meta) ? outgoing.get(meta) : undefined;
+      if (carry !== undefined && carry.nodeID === packet.target) {
+        const own = (meta as Headers).headers;
+        const headers: Headers = { ...(isObject(own) ? own : undefined) };
+        for (let i = 0; i < carry.pairs.length; i += 2) headers[carry.pairs[i]] = carry.pairs[i + 1];
+        packet.payload = { ...payload, meta: { ...(meta as Headers), headers } };
+      }
+    } catch {
+      // a packet of another shape: sent as it is, carrying nothing
+    }
+    return next(packet);
+  };
 }

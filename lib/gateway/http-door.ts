@@ -1,9 +1,12 @@
 /**
- * The door itself, per HTTP request: the check before moleculer-web reads anything, the refusal, the
- * header and look-alike query parameter taken out, and HEAD and OPTIONS answered without an action.
+ * The door itself, per HTTP request. It checks the credential before moleculer-web reads anything
+ * and takes it out of the request; then moleculer-web decides where the request goes, and at each
+ * point where it has decided (its `routeHandler`, for a route and maybe an alias; its not-routed
+ * path, for static files and the 404) a request without a valid credential is refused unless
+ * `open.ts` says that target is open. The door keeps no model of moleculer-web's routing.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Service } from "moleculer";
+import type { Context, Service } from "moleculer";
 import {
   admitted,
   claimsOf,
@@ -16,52 +19,128 @@ import {
 import type { Refusal } from "../check/verdict";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry, type Telemetry } from "../check/telemetry";
+import { SharedSecretConfigurationError } from "../errors";
 import type { ResolvedOptions } from "../options";
-import { writeRefusal } from "./answer";
 import type { GatewayClaims } from "../token/verifier";
-import { presentedMark, type HiddenSlot, type Mark } from "./forward";
-import { removeHeader, removeQueryParameter, singleHeader } from "./request";
-import { allowedMethods, anythingOpen, isOpen, routedPath, routeOf, type GatewayInternals } from "./routes";
+import { writeRefusal, writeUrlRefusal } from "./answer";
+import { markRequestContext, presentedMark, type HiddenSlot, type Mark } from "./forward";
+import {
+  aliasAccess,
+  anythingOpen,
+  routeAccess,
+  type Access,
+  type GatewayAlias,
+  type GatewayInternals,
+  type GatewayRoute,
+} from "./open";
+import { cleanQuery } from "./query";
+import { removeHeader, restoreRequest, singleHeader, snapshotRequest, type RequestSnapshot } from "./request";
 
 /** moleculer-web's `httpHandler` (or whatever the service ends up with). */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown;
 
+/** moleculer-web's `routeHandler(ctx, route, req, res, foundAlias)`: its decision, made. */
+export type RouteHandler = (
+  ctx: Context,
+  route: GatewayRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  found?: { alias: GatewayAlias } | null,
+) => unknown;
+
+/** moleculer-web's `corsHandler(settings, req, res)`: `settings` is the service's on the not-routed path. */
+export type CorsHandler = (settings: unknown, req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** moleculer-web's `send404(req, res)`: the 404, or Express's `next()` in middleware mode. */
+export type Send404 = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** moleculer-web's `rest` action handler, which every request runs. */
+export type RestHandler = (this: Service, ctx: Context) => unknown;
+
 /** A moleculer-web service as the door sees it. */
 export type GatewayService = Service &
-  GatewayInternals & { server?: { listeners(event: string): unknown[] }; httpHandler?: unknown };
+  GatewayInternals & {
+    server?: { listeners(event: string): unknown[] };
+    httpHandler?: unknown;
+    serve?: unknown;
+    parseQueryString(req: { url: string }): { url: string; query: unknown };
+  };
 
 /** Marks the door's own `httpHandler`, so a second door (the mixin twice) is found. */
 export const DOOR = Symbol.for("moleculer-shared-secret.door.v1");
+
+/** What the door decided about one request, for moleculer-web's decision points after it. */
+export interface RequestState {
+  /** A valid credential (or a forward-only door): moleculer-web decides alone. */
+  readonly admitted: boolean;
+  readonly decision: Decision;
+  /** The credential headers presented, carried into the request's calls (checked there again). */
+  readonly mark: Mark;
+  readonly claims: GatewayClaims | undefined;
+  /** Set when a request without a valid credential was let through to an open target. */
+  open: boolean;
+  /** Middleware mode: the request as it came, put back when moleculer-web hands it to `next()`. */
+  readonly snapshot: RequestSnapshot | undefined;
+  readonly cleanedUrl: unknown;
+  readonly cleanedOriginal: unknown;
+}
 
 /** What one door instance is configured with, once, by the gateway mixin. */
 export interface DoorSettings {
   readonly resolved: ResolvedOptions;
   readonly forwardOnly: boolean;
   readonly openAssets: boolean;
-  /** Requests the door let in, and the credential headers to carry into their calls. */
-  readonly admitted: HiddenSlot<Mark>;
-  /** The verified claims of requests a token let in. */
-  readonly claims: HiddenSlot<GatewayClaims>;
+  /** The door's decision on each request it let on to moleculer-web. */
+  readonly requests: HiddenSlot<RequestState>;
+}
+
+/** The door and the wrappers of moleculer-web's decision points, made by {@link createHttpDoor}. */
+export interface HttpDoor {
+  /**
+   * The door in front of `inner`; `web` is moleculer-web's own `httpHandler` when the service
+   * replaced it with one of its own: requests without a valid credential go to moleculer-web's.
+   */
+  wrap(inner: HttpHandler, web?: HttpHandler): HttpHandler;
+  rest(inner: RestHandler, claimsKey: string | undefined): RestHandler;
+  routeHandler(inner: RouteHandler): RouteHandler;
+  corsHandler(inner: CorsHandler): CorsHandler;
+  send404(inner: Send404): Send404;
+}
+
+const LOCKED: Access = { open: false, reason: "default" };
+const ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+function isPreflight(req: IncomingMessage): boolean {
+  return req.method === "OPTIONS" && Boolean(req.headers["access-control-request-method"]);
+}
+
+/** The methods moleculer-web routes `path` for, for an `Allow` header. Never throws. */
+function allowedMethods(gateway: GatewayInternals, path: unknown): string {
+  const methods = new Set<string>();
+  for (const method of ROUTED_METHODS) {
+    try {
+      if (typeof path === "string" && gateway.resolveAlias(path, method)) methods.add(method);
+    } catch {
+      // a path parameter that does not decode for this method's alias: not allowed
+    }
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  methods.add("OPTIONS");
+  return [...methods].join(", ");
 }
 
 /**
- * A door maker: `wrap(inner)` returns the `httpHandler` that checks each request, then calls `inner`.
- * The door keeps its own telemetry per broker (its rejection-log window).
+ * A door maker: `wrap(inner)` returns the `httpHandler` that checks each request, then calls `inner`;
+ * the other wrappers go around moleculer-web's own decision points. The door keeps its own
+ * telemetry per broker (its rejection-log window).
  */
-export function createHttpDoor({
-  resolved,
-  forwardOnly,
-  openAssets,
-  admitted: admittedRequests,
-  claims: verifiedClaims,
-}: DoorSettings): {
-  wrap(inner: HttpHandler): HttpHandler;
-} {
+export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: DoorSettings): HttpDoor {
   const name = resolved.headerName;
   const tokenHeader = resolved.tokens?.options.headerName ?? "";
+  const credentialNames = tokenHeader === "" ? [name] : [name, tokenHeader];
   const { rejectionLogLimit, rejectionLogInterval } = resolved;
-  /** Per gateway: whether any route or alias is open, for the alias table it was computed on. */
-  const openness = new WeakMap<object, { aliases: unknown; routes: number; open: boolean }>();
+  /** Per gateway: whether any alias or static file is open, for the alias table it was computed on. */
+  const openness = new WeakMap<object, { aliases: unknown; open: boolean }>();
   const telemetryFor = perBroker(createTelemetry);
   let lastBroker: Service["broker"] | undefined;
   let lastTelemetry: Telemetry | undefined;
@@ -77,122 +156,234 @@ export function createHttpDoor({
 
   function somethingOpen(gateway: GatewayService): boolean {
     const cached = openness.get(gateway);
-    const routes = gateway.routes?.length ?? 0;
-    if (cached !== undefined && cached.aliases === gateway.aliases && cached.routes === routes)
-      return cached.open;
-    const open = anythingOpen(gateway, openAssets);
-    openness.set(gateway, { aliases: gateway.aliases, routes, open });
+    if (cached !== undefined && cached.aliases === gateway.aliases) return cached.open;
+    const open = anythingOpen(gateway, openAssets && gateway.serve != null);
+    openness.set(gateway, { aliases: gateway.aliases, open });
     return open;
   }
 
-  function refuse(
-    gateway: GatewayService,
-    req: IncomingMessage,
-    res: ServerResponse,
-    decision: Decision,
-  ): void {
-    const t = telemetry(gateway);
-    const outcome = outcomeOf(decision) as Refusal;
-    t.count(outcome, "", `${gateway.fullName}.door`, credentialOf(decision));
-    // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
-    // client may have put the secret in it.
-    if (outcome !== "misconfigured") {
-      t.rejectedRequest(
-        `${req.method ?? "?"} request to gateway '${gateway.fullName}' (${describe(decision)})`,
-        req.headers["x-request-id"],
-        rejectionLogLimit,
-        rejectionLogInterval,
-      );
+  /** Refuses the request: counted, logged (rate-limited, without the URL) and answered. Never throws. */
+  function refuse(gateway: GatewayService, req: IncomingMessage, res: ServerResponse, decision: Decision): void {
+    try {
+      const t = telemetry(gateway);
+      const outcome = outcomeOf(decision) as Refusal;
+      t.count(outcome, "", `${gateway.fullName}.door`, credentialOf(decision));
+      // A misconfiguration is logged once by the store, not per request. The URL is never logged: a
+      // client may have put the secret in it.
+      if (outcome !== "misconfigured") {
+        t.rejectedRequest(
+          `${String(req.method ?? "?").slice(0, 16)} request to gateway '${gateway.fullName}' (${describe(decision)})`,
+          req.headers["x-request-id"],
+          rejectionLogLimit,
+          rejectionLogInterval,
+        );
+      }
+    } catch {
+      // the answer matters more than the count
     }
-    writeRefusal(res, decision, resolved);
+    writeRefusal(res, decision, resolved, req);
   }
 
-  /** The request after its decision: refused, or let in (marked for its calls) and passed on. */
+  /** The request after its decision: refused, or taken apart from its credential and passed on. */
   function proceed(
     gateway: GatewayService,
     req: IncomingMessage,
     res: ServerResponse,
     next: unknown,
     inner: HttpHandler,
+    web: HttpHandler,
     decision: Decision,
     secret: unknown,
     token: unknown,
+    before: { snapshot: RequestSnapshot | undefined; url: unknown; original: unknown },
   ): unknown {
-    let method = req.method ?? "GET";
-    const special = method === "HEAD" || method === "OPTIONS";
-    const t = telemetry(gateway);
     const passed = forwardOnly || admitted(decision);
-    // A request that passes needs no routing here, unless it is counted (metrics on) and may be on
-    // an open route, which is not counted; one that fails is refused unless its route is open.
-    const checkOpen = !forwardOnly && (!passed || t.counting !== false) && somethingOpen(gateway);
-    const path = special || checkOpen ? routedPath(req.url ?? "/") : "";
-    if (method === "HEAD" && !gateway.resolveAlias(path, "HEAD")) {
-      // Node already knows a HEAD response has no body; moleculer-web routes it as the GET it is.
-      req.method = method = "GET";
-    }
-    const preflight = method === "OPTIONS" ? req.headers["access-control-request-method"] : undefined;
-    const routedMethod = typeof preflight === "string" ? preflight : method;
-    const open = checkOpen && isOpen(gateway, path, routedMethod, openAssets);
-
+    const mark = presentedMark(name, secret, tokenHeader, token);
     if (secret !== undefined) removeHeader(req, name);
     if (token !== undefined) removeHeader(req, tokenHeader);
-    if (!open && !forwardOnly) {
-      if (!passed) return refuse(gateway, req, res, decision);
-      if (t.counting !== false) {
-        const label = typeof decision === "number" ? (resolved.store.current?.labels[decision] ?? "") : "";
-        t.count("accepted", label, `${gateway.fullName}.door`, credentialOf(decision));
-      }
+    // Nothing open, and no Express behind: every target moleculer-web could pick is refused, so
+    // refuse now, before any of the gateway's own code (rootCallOptions, the request log) runs.
+    if (!passed && typeof next !== "function" && !somethingOpen(gateway)) {
+      return refuse(gateway, req, res, decision);
     }
-    try {
-      // What was presented travels on to the request's calls, whose guard checks it again (on an
-      // open route, the door did not require it).
-      admittedRequests.set(req, presentedMark(name, secret, tokenHeader, token));
-      const claims = claimsOf(decision);
-      if (claims !== undefined) verifiedClaims.set(req, claims);
-    } catch {
-      // a request object that takes no field: not admitted, so its `rest` call is refused
+    const t = telemetry(gateway);
+    if (passed && !forwardOnly && t.counting !== false) {
+      const label = typeof decision === "number" ? (resolved.store.current?.labels[decision] ?? "") : "";
+      t.count("accepted", label, `${gateway.fullName}.door`, credentialOf(decision));
     }
-
-    if (method === "OPTIONS") {
-      const route = routeOf(gateway, path, routedMethod);
-      const cors = route?.cors ?? gateway.settings.cors;
-      if (!(cors && preflight !== undefined)) {
-        res.writeHead(204, { Allow: allowedMethods(gateway, path), "Content-Length": "0" });
-        res.end();
-        return;
-      }
-    }
-    return inner.call(gateway, req, res, next);
+    requests.set(req, {
+      admitted: passed,
+      decision,
+      mark,
+      claims: claimsOf(decision),
+      open: false,
+      snapshot: before.snapshot,
+      cleanedUrl: before.url,
+      cleanedOriginal: before.original,
+    });
+    // A replacement of moleculer-web's httpHandler is the gateway's own code: admitted requests only.
+    return (passed ? inner : web).call(gateway, req, res, next);
   }
 
-  function wrap(inner: HttpHandler): HttpHandler {
+  function wrap(inner: HttpHandler, web: HttpHandler = inner): HttpHandler {
     const frontDoor = function sharedSecretFrontDoor(
       this: GatewayService,
       req: IncomingMessage,
       res: ServerResponse,
       next?: unknown,
     ) {
-      if (req.url !== undefined && req.url.includes("?")) {
-        removeQueryParameter(req, name);
-        if (tokenHeader !== "") removeQueryParameter(req, tokenHeader);
+      try {
+        const middleware = typeof next === "function";
+        const url = req.url;
+        const hasQuery = typeof url === "string" && url.indexOf("?", 1) !== -1;
+        const snapshot =
+          middleware && (hasQuery || req.headers[name] !== undefined || req.headers[tokenHeader] !== undefined)
+            ? snapshotRequest(req)
+            : undefined;
+        if (hasQuery || (middleware && (req as { query?: unknown }).query !== undefined)) {
+          const parse = (query: string) => this.parseQueryString({ url: `/?${query}` }).query;
+          const delimiter = (this.settings as { qsOptions?: { delimiter?: unknown } }).qsOptions?.delimiter;
+          if (cleanQuery(req, parse, delimiter, credentialNames) === "refuse") {
+            return writeUrlRefusal(res, req);
+          }
+        }
+        const before = { snapshot, url: req.url, original: (req as { originalUrl?: unknown }).originalUrl };
+        const secret = req.headers[name];
+        const token = tokenHeader === "" ? undefined : singleHeader(req, tokenHeader);
+        // Checked first, before any routing: the check takes the same time whatever the route.
+        const decision = forwardOnly ? 0 : decide(secret, token, resolved);
+        if (!(decision instanceof Promise)) {
+          return proceed(this, req, res, next, inner, web, decision, secret, token, before);
+        }
+        return decision
+          .then((settled) => proceed(this, req, res, next, inner, web, settled, secret, token, before))
+          .catch(() => writeRefusal(res, "missing", resolved, req));
+      } catch {
+        // the door's own failure: nothing was let in
+        return writeRefusal(res, "missing", resolved, req);
       }
-      const secret = req.headers[name];
-      const token = tokenHeader === "" ? undefined : singleHeader(req, tokenHeader);
-      // Checked first, before any routing: the check takes the same time whatever the route.
-      const decision = forwardOnly ? 0 : decide(secret, token, resolved);
-      if (!(decision instanceof Promise)) {
-        return proceed(this, req, res, next, inner, decision, secret, token);
-      }
-      return decision
-        .then((settled) => proceed(this, req, res, next, inner, settled, secret, token))
-        .catch(() => {
-          if (!res.headersSent)
-            writeRefusal(res, { refused: "misconfigured", reason: "door failed" }, resolved);
-        });
     };
     Object.defineProperty(frontDoor, DOOR, { value: true });
     return frontDoor;
   }
 
-  return { wrap };
+  /**
+   * moleculer-web's `rest` action: a request that did not come through the door is refused; the
+   * request's root context gets the mark its calls present to the check; `HEAD` is routed as `GET`
+   * where no alias takes `HEAD`. A request without a valid credential that fails before it reached
+   * an open target (a path parameter that does not decode, say) is answered 401, not with the error.
+   */
+  function rest(inner: RestHandler, claimsKey: string | undefined): RestHandler {
+    return function sharedSecretRest(this: Service, ctx: Context) {
+      const params = ctx.params as { req?: IncomingMessage; res?: ServerResponse } | null;
+      const req = params?.req;
+      const state = req !== null && typeof req === "object" ? requests.get(req) : undefined;
+      // A request that did not come through the door (something called the action itself, or an
+      // HTTP server that calls another handler): refused, never served.
+      if (state === undefined) return Promise.reject(new SharedSecretConfigurationError());
+      let result: unknown;
+      try {
+        if (state.mark.length > 0) markRequestContext(ctx, state.mark);
+        // The token's verified claims, for the gateway's own hooks (authenticate, authorize, aliases).
+        if (claimsKey !== undefined && state.claims !== undefined) {
+          (ctx.meta as Record<string, unknown>)[claimsKey] = state.claims;
+        }
+        if (req!.method === "HEAD") headAsGet(this as GatewayService, req!);
+        result = inner.call(this, ctx);
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      if (state.admitted) return result;
+      return Promise.resolve(result).catch((err: unknown) => {
+        if (state.open) throw err;
+        refuse(this as GatewayService, req!, params!.res as ServerResponse, state.decision);
+        return true;
+      });
+    };
+  }
+
+  /** Node knows a HEAD response has no body: moleculer-web routes it as the GET it is, unless an alias takes HEAD. */
+  function headAsGet(gateway: GatewayService, req: IncomingMessage): void {
+    const { url } = gateway.parseQueryString(req as { url: string });
+    const path = url.length > 1 && url.endsWith("/") ? url.slice(0, -1) : url;
+    if (!gateway.resolveAlias(path, "HEAD")) req.method = "GET";
+  }
+
+  /**
+   * moleculer-web has chosen a route and maybe an alias: a request without a valid credential goes
+   * on only to an open alias. `OPTIONS` that is not a CORS preflight of the route never reaches an
+   * action: the door answers `204` with the `Allow` list.
+   */
+  function routeHandler(inner: RouteHandler): RouteHandler {
+    return function sharedSecretRouteHandler(this: GatewayService, ctx, route, req, res, found) {
+      const state = requests.get(req);
+      if (state === undefined) return Promise.reject(new SharedSecretConfigurationError());
+      if (!state.admitted) {
+        let access = LOCKED;
+        try {
+          access = found ? aliasAccess(found.alias) : routeAccess(route);
+        } catch {
+          // an alias or route the door cannot read: locked
+        }
+        if (!access.open) {
+          refuse(this, req, res, state.decision);
+          return Promise.resolve(true);
+        }
+        state.open = true;
+      }
+      if (req.method === "OPTIONS" && !(route.cors && isPreflight(req))) {
+        const path = (req as { parsedUrl?: unknown }).parsedUrl;
+        res.writeHead(204, { Allow: allowedMethods(this, path), "Content-Length": "0" });
+        res.end();
+        return Promise.resolve(true);
+      }
+      return inner.call(this, ctx, route, req, res, found);
+    };
+  }
+
+  /**
+   * The not-routed path starts with `corsHandler(this.settings, ...)`: a request without a valid
+   * credential goes on only to open static files, or, in middleware mode, to Express's `next()`.
+   * Locked static files in middleware mode fail closed: the door cannot know, before serve-static
+   * has answered, whether a URL is a file, so such a gateway answers 401 there (mount the files in
+   * Express, or set `openAssets`).
+   */
+  function corsHandler(inner: CorsHandler): CorsHandler {
+    return function sharedSecretCorsHandler(this: GatewayService, settings, req, res) {
+      const state = requests.get(req);
+      if (settings !== this.settings || state === undefined || state.admitted || state.open) {
+        return inner.call(this, settings, req, res);
+      }
+      const middleware = typeof (req as { $next?: unknown }).$next === "function";
+      const assets = this.serve != null;
+      const goesOn = middleware
+        ? !(isPreflight(req) && Boolean(this.settings.cors)) && (!assets || openAssets)
+        : assets && openAssets;
+      if (!goesOn) {
+        refuse(this, req, res, state.decision);
+        return true;
+      }
+      return inner.call(this, settings, req, res);
+    };
+  }
+
+  /**
+   * The 404: refused without a valid credential. In middleware mode it is Express's `next()`, and
+   * the request goes there as it came (the door's removals put back): it is not the door's.
+   */
+  function send404(inner: Send404): Send404 {
+    return function sharedSecretSend404(this: GatewayService, req, res) {
+      const state = requests.get(req);
+      if (typeof (req as { $next?: unknown }).$next === "function") {
+        if (state?.snapshot !== undefined) restoreRequest(req, state.snapshot, state.cleanedUrl, state.cleanedOriginal);
+        return inner.call(this, req, res);
+      }
+      if (state === undefined || !(state.admitted || state.open)) {
+        return refuse(this, req, res, state?.decision ?? "missing");
+      }
+      return inner.call(this, req, res);
+    };
+  }
+
+  return { wrap, rest, routeHandler, corsHandler, send404 };
 }

@@ -1,6 +1,7 @@
 /**
  * Taking the secret out of an incoming HTTP request: the header from `headers`, `headersDistinct`
- * and `rawHeaders`, and a query parameter named like it from the URL, before anything reads them.
+ * and `rawHeaders`, before anything reads them, and putting the request back as it came where the
+ * request is not the door's (moleculer-web in Express hands it on).
  */
 import { IncomingMessage } from "node:http";
 import { headersWithout } from "./forward";
@@ -82,61 +83,78 @@ function replaceHeaders(req: IncomingMessage, name: string): void {
   if (headers[name] !== undefined) delete headers[name];
 }
 
-/** The decoded, lower-cased name of a query parameter, cut at its first `[` (qs's array/object syntax). */
-function parameterName(part: string): string {
-  const eq = part.indexOf("=");
-  let raw = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, " ");
-  try {
-    raw = decodeURIComponent(raw);
-  } catch {
-    // malformed escapes: compare the raw name
-  }
-  const bracket = raw.indexOf("[");
-  return (bracket === -1 ? raw : raw.slice(0, bracket)).trim().toLowerCase();
-}
-
-/** `url` without the query parameters named `name` (see {@link parameterName}); the same string when none. */
-function withoutQueryParameter(url: string, name: string): string {
-  const q = url.indexOf("?");
-  if (q === -1) return url;
-  const parts = url.slice(q + 1).split("&");
-  const kept = parts.filter((part) => parameterName(part) !== name);
-  if (kept.length === parts.length) return url;
-  return kept.length === 0 ? url.slice(0, q) : `${url.slice(0, q)}?${kept.join("&")}`;
-}
-
 /**
- * Removes query parameters named like the header from `req.url` and, where Express set them,
- * `req.originalUrl` and an already parsed `req.query`; moleculer-web derives its request log, span
- * name, `req.query` and the action's params from these. Never throws.
- */
-export function removeQueryParameter(req: IncomingMessage, name: string): void {
-  try {
-    const url = req.url;
-    if (typeof url === "string" && url.includes("?")) req.url = withoutQueryParameter(url, name);
-    const withOriginal = req as { originalUrl?: unknown };
-    if (typeof withOriginal.originalUrl === "string" && withOriginal.originalUrl.includes("?")) {
-      withOriginal.originalUrl = withoutQueryParameter(withOriginal.originalUrl, name);
-    }
-    const own = Object.getOwnPropertyDescriptor(req, "query");
-    const query = own !== undefined && "value" in own ? (own.value as unknown) : undefined;
-    if (query !== null && typeof query === "object") {
-      for (const key of Object.keys(query)) if (parameterName(key) === name) delete (query as Headers)[key];
-    }
-  } catch {
-    // a read-only URL: nothing else to do here
-  }
-}
-
-/**
- * A token header's value: an array when it was sent more than once (Node keeps only the first
- * `authorization`, which would hide the second from the check). Never throws.
+ * A credential header's value: an array when it was sent more than once, counted in `rawHeaders`
+ * (Node keeps only the first `authorization`, over HTTP/1.1 and HTTP/2 alike, which would hide the
+ * second from the check). Never throws.
  */
 export function singleHeader(req: IncomingMessage, name: string): unknown {
   try {
-    const values = req.headersDistinct?.[name];
-    return values !== undefined && values.length > 1 ? values : req.headers[name];
+    const raw = req.rawHeaders;
+    let seen = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const field = raw[i];
+      if (field.length === name.length && field.toLowerCase() === name) seen++;
+    }
+    if (seen < 2) return req.headers[name];
+    const values: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length === name.length && raw[i].toLowerCase() === name) values.push(raw[i + 1]);
+    }
+    return values;
   } catch {
     return Number.NaN;
+  }
+}
+
+/** What {@link snapshotRequest} keeps of a request, to put it back as it came. */
+export interface RequestSnapshot {
+  readonly headers: unknown;
+  readonly raw: string[];
+  readonly count: unknown;
+  readonly url: unknown;
+  readonly originalUrl: unknown;
+}
+
+/**
+ * The request's headers and URLs as they came, before the door takes a credential out of them: for
+ * moleculer-web in Express, whose requests for URLs it does not route go on to the host app untouched.
+ */
+export function snapshotRequest(req: IncomingMessage): RequestSnapshot {
+  const own = req as unknown as Record<symbol, unknown>;
+  return {
+    headers: req.headers,
+    raw: req.rawHeaders.slice(),
+    count: internals === null ? undefined : own[internals.count],
+    url: req.url,
+    originalUrl: (req as { originalUrl?: unknown }).originalUrl,
+  };
+}
+
+/**
+ * Puts back the headers of `snapshot` (taken by {@link snapshotRequest}), and the URLs where the
+ * door's change is still there (`cleanedUrl`, `cleanedOriginal`: what the door set); Node rebuilds
+ * `headersDistinct` from `rawHeaders` the next time it is read. Never throws.
+ */
+export function restoreRequest(
+  req: IncomingMessage,
+  snapshot: RequestSnapshot,
+  cleanedUrl: unknown,
+  cleanedOriginal: unknown,
+): void {
+  try {
+    const raw = req.rawHeaders;
+    raw.splice(0, raw.length, ...snapshot.raw);
+    if (internals !== null) {
+      const own = req as unknown as Record<symbol, unknown>;
+      own[internals.count] = snapshot.count;
+      own[internals.distinct] = null;
+    }
+    req.headers = snapshot.headers as IncomingMessage["headers"];
+    const target = req as { url?: unknown; originalUrl?: unknown };
+    if (target.url === cleanedUrl) target.url = snapshot.url;
+    if (target.originalUrl === cleanedOriginal) target.originalUrl = snapshot.originalUrl;
+  } catch {
+    // a frozen or HTTP/2 request: it goes on as the door left it
   }
 }
