@@ -1,10 +1,14 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, ROOT, spawnNode, type Proc } from "../helpers/process";
+import { describeWhenInstalled, NATS_SERVER } from "../cluster/support/binaries";
+import { startNatsServer } from "../cluster/support/nats";
+import { freePort, ROOT, spawnNode, stopAll, type Proc } from "../helpers/process";
 import { until } from "../helpers/wait";
+import { composeFile, dockerfile, execForm } from "./docker-files";
 
 /*
  * The production start the README documents: the app compiled by `npm run build:app` into build/,
@@ -89,6 +93,16 @@ describe("the production start (node, compiled JavaScript)", () => {
     expect([granted.status, await granted.json()]).toEqual([200, { message: "Access granted" }]);
   });
 
+  it("passes the Dockerfile's HEALTHCHECK command, which fails when nothing answers", async () => {
+    const healthcheck = dockerfile().find((i) => i.keyword === "HEALTHCHECK");
+    const [command, ...args] = execForm(healthcheck?.args ?? "");
+    expect(command).toBe("node");
+    const run = (port: number) =>
+      spawnSync(process.execPath, args, { env: { PORT: String(port) }, timeout: 30000 }).status;
+    expect(run(port)).toBe(0);
+    expect(run(await freePort())).toBe(1);
+  });
+
   it("on SIGTERM, finishes the request in flight, exits with 0 and frees its port within 2 s", async () => {
     const request = await startRequestInFlight(port);
     const signalledAt = Date.now();
@@ -125,5 +139,62 @@ describe("deploy/app/package.json, the production install's manifest", () => {
     }
     // nats is there too, for TRANSPORTER=nats://... (moleculer requires it then).
     expect(Object.keys(manifest.dependencies)).toEqual(expect.arrayContaining([...required]));
+  });
+});
+
+describeWhenInstalled(NATS_SERVER)("compose.yaml's nodes, run without Docker", () => {
+  /*
+   * Each node of compose.yaml as its container would run it: the Dockerfile's CMD and ENV, the
+   * node's environment, the Docker secret as a file; NATS on 127.0.0.1 (a free port) instead of the
+   * `nats` container, and the gateway on 127.0.0.1.
+   */
+  const compose = composeFile();
+  const imageEnv = Object.fromEntries(
+    dockerfile()
+      .filter((i) => i.keyword === "ENV" && i.stage === 1)
+      .flatMap((i) => i.args.split(/\s+/).map((pair) => pair.split("=", 2))),
+  );
+  const secretDir = mkdtempSync(path.join(tmpdir(), "shared-secret-compose-"));
+  const secretFile = path.join(secretDir, "shared_secret");
+  const procs: Proc[] = [];
+  let gateway: string;
+
+  beforeAll(async () => {
+    writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+    const natsPort = await freePort();
+    procs.push(await startNatsServer(natsPort));
+    const httpPort = await freePort();
+    gateway = `http://127.0.0.1:${httpPort}`;
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.build !== ".") continue;
+      const env = {
+        ...imageEnv,
+        ...service.environment,
+        TRANSPORTER: `nats://127.0.0.1:${natsPort}`,
+        SHARED_SECRET_FILE: secretFile,
+        IP: "127.0.0.1",
+        PORT: String(httpPort),
+      };
+      const node = spawnNode(START.split(" ").slice(1), env as Record<string, string>, { cwd: APP_DIR });
+      procs.push(node);
+      await node.waitFor(/ServiceBroker with \d+ service\(s\) started successfully/, 30000);
+      expect(node.output()).toContain(`Node ID: ${name}`);
+    }
+  }, 120000);
+
+  afterAll(async () => {
+    await stopAll(procs);
+    rmSync(secretDir, { recursive: true, force: true });
+  });
+
+  it("serves through the gateway node, with the secret from the Docker secret file", async () => {
+    // The gateway learns of the service nodes over NATS: wait until it routes to them.
+    await until(async () => (await fetch(`${gateway}/relay`, { headers: { "x-shared-secret": SECRET } })).ok, 20000);
+    const relayed = await fetch(`${gateway}/relay`, { headers: { "x-shared-secret": SECRET } });
+    expect(((await relayed.json()) as { relayedBy: string }).relayedBy).toMatch(/^services-[12]$/);
+    const denied = await fetch(`${gateway}/protected`);
+    expect(denied.status).toBe(401);
+    const health = await fetch(`${gateway}/health`);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok" }]);
   });
 });
