@@ -7,6 +7,13 @@ import { refusalFor, type Decision } from "../check/credentials";
 import { SharedSecretUrlError } from "../errors";
 import type { ResolvedOptions } from "../options";
 
+/** Whether the request announced a body that has not all arrived (Node would read and drop the rest). */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete === true) return false;
+  const length = req.headers["content-length"];
+  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
 /**
  * Writes `err` as moleculer-web would and ends the response. A request whose body was not read
  * (the client may still be sending it) is answered with `Connection: close`, so the server does not
@@ -24,7 +31,7 @@ export function writeError(
     }
     res.statusCode = err.code;
     res.setHeader("Content-Type", "application/json; charset=utf-8");
-    if (req !== undefined && req.complete !== true) res.setHeader("Connection", "close");
+    if (req !== undefined && bodyPending(req)) res.setHeader("Connection", "close");
     res.end(JSON.stringify({ name: err.name, message: err.message, code: err.code, type: err.type }));
   } catch {
     // the client went away: nothing to answer

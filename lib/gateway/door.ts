@@ -21,7 +21,6 @@ import { exposureOf, openButRefused, publishExposure, renderExposure } from "./e
 import { badFlags } from "./open";
 import { isGateway } from "../check/policy";
 
-
 /**
  * Options of {@link SharedSecretGateway}. By default the door checks with the secrets, header name
  * and rejection log of its broker's {@link SharedSecretMiddleware} (one configuration per node);

@@ -39,8 +39,7 @@ type ReportedGateway = GatewayInternals & { broker?: ServiceBroker };
 function checkedByAction(gateway: ReportedGateway, action: string): boolean {
   try {
     const endpoints = gateway.broker?.registry.getActionEndpoints(action) as
-      | { endpoints?: { action?: unknown }[] }
-      | undefined;
+      { endpoints?: { action?: unknown }[] } | undefined;
     const list = endpoints?.endpoints ?? [];
     return list.length > 0 && list.some((endpoint) => checkedNames(endpoint.action).length > 0);
   } catch {
@@ -93,7 +92,8 @@ export function exposureOf(
       const action = alias.action ? `action ${alias.action}` : "";
       const target =
         typeof alias.handler === "function" ? (action ? `function, then ${action}` : "function") : action;
-      const refused = access.open && typeof alias.action === "string" && checkedByAction(gateway, alias.action);
+      const refused =
+        access.open && typeof alias.action === "string" && checkedByAction(gateway, alias.action);
       entries.push({
         request: requestOf(alias),
         target,

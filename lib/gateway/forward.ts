@@ -186,7 +186,8 @@ export function forwardingRemoteCall(next: ActionHandler): ActionHandler {
       const mark = markOf(ctx);
       const meta = ctx.meta as object | null;
       if (meta !== null && typeof meta === "object") {
-        const pairs = mark === undefined ? [] : carriedTo(mark, (ctx.endpoint as { action?: unknown } | null)?.action);
+        const pairs =
+          mark === undefined ? [] : carriedTo(mark, (ctx.endpoint as { action?: unknown } | null)?.action);
         if (pairs.length > 0) outgoing.set(meta, { nodeID: ctx.nodeID, pairs });
         else outgoing.delete(meta);
       }

@@ -163,7 +163,12 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
   }
 
   /** Refuses the request: counted, logged (rate-limited, without the URL) and answered. Never throws. */
-  function refuse(gateway: GatewayService, req: IncomingMessage, res: ServerResponse, decision: Decision): void {
+  function refuse(
+    gateway: GatewayService,
+    req: IncomingMessage,
+    res: ServerResponse,
+    decision: Decision,
+  ): void {
     try {
       const t = telemetry(gateway);
       const outcome = outcomeOf(decision) as Refusal;
@@ -237,7 +242,8 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
         const url = req.url;
         const hasQuery = typeof url === "string" && url.indexOf("?", 1) !== -1;
         const snapshot =
-          middleware && (hasQuery || req.headers[name] !== undefined || req.headers[tokenHeader] !== undefined)
+          middleware &&
+          (hasQuery || req.headers[name] !== undefined || req.headers[tokenHeader] !== undefined)
             ? snapshotRequest(req)
             : undefined;
         if (hasQuery || (middleware && (req as { query?: unknown }).query !== undefined)) {
@@ -311,7 +317,7 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
 
   /**
    * moleculer-web has chosen a route and maybe an alias: a request without a valid credential goes
-   * on only to an open alias. `OPTIONS` that is not a CORS preflight of the route never reaches an
+   * on only to an open alias (or, with no alias under `"restrict"`, to the not-routed path). `OPTIONS` that is not a CORS preflight of the route never reaches an
    * action: the door answers `204` with the `Allow` list.
    */
   function routeHandler(inner: RouteHandler): RouteHandler {
@@ -319,6 +325,10 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
       const state = requests.get(req);
       if (state === undefined) return Promise.reject(new SharedSecretConfigurationError());
       if (!state.admitted) {
+        // No alias under mappingPolicy "restrict": moleculer-web gives the request up to its
+        // not-routed path (static files, the 404, Express's next()), where the door decides again.
+        // Given up now, the route's `use` middlewares and CORS never run for it.
+        if (!found && route.mappingPolicy === "restrict") return Promise.resolve(null);
         let access = LOCKED;
         try {
           access = found ? aliasAccess(found.alias) : routeAccess(route);
@@ -375,7 +385,8 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
     return function sharedSecretSend404(this: GatewayService, req, res) {
       const state = requests.get(req);
       if (typeof (req as { $next?: unknown }).$next === "function") {
-        if (state?.snapshot !== undefined) restoreRequest(req, state.snapshot, state.cleanedUrl, state.cleanedOriginal);
+        if (state?.snapshot !== undefined)
+          restoreRequest(req, state.snapshot, state.cleanedUrl, state.cleanedOriginal);
         return inner.call(this, req, res);
       }
       if (state === undefined || !(state.admitted || state.open)) {

@@ -33,7 +33,10 @@ function holdsLookAlike(parsed: unknown, names: readonly string[]): boolean {
 /** The query's parts and the separators between them, split on the parser's `delimiter`. */
 function split(query: string, delimiter: unknown): { parts: string[]; separators: string[] } {
   if (delimiter instanceof RegExp) {
-    const global = new RegExp(delimiter.source, delimiter.flags.includes("g") ? delimiter.flags : delimiter.flags + "g");
+    const global = new RegExp(
+      delimiter.source,
+      delimiter.flags.includes("g") ? delimiter.flags : delimiter.flags + "g",
+    );
     const parts: string[] = [];
     const separators: string[] = [];
     let last = 0;
@@ -75,7 +78,12 @@ export function withoutLookAlikes(
 }
 
 /** `url` (a request target) with its query cleaned, as moleculer-web splits it (`?` after the first character). */
-function cleanUrl(url: string, parse: QueryParser, delimiter: unknown, names: readonly string[]): string | null {
+function cleanUrl(
+  url: string,
+  parse: QueryParser,
+  delimiter: unknown,
+  names: readonly string[],
+): string | null {
   const q = url.indexOf("?", 1);
   if (q === -1) return url;
   const query = url.slice(q + 1);
