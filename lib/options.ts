@@ -5,8 +5,9 @@ import type { SecretInput, SecretProvider, SecretStore } from "./secrets";
 import { storeFor } from "./secrets/from-options";
 import type { TokenOptions } from "./token/options";
 import { resolveTokenOptions } from "./token/resolve";
+import { TOKEN_OPTION_NAMES } from "./token/options";
 import { TokenVerifier } from "./token/verifier";
-import { headerName, integer, invalid } from "./validate";
+import { headerName, integer, invalid, refuseUnknownOptions } from "./validate";
 
 export { PREVIOUS_SECRET_ENV, SECRET_ENV, SECRET_FILE_ENV } from "./secrets/from-options";
 
@@ -126,6 +127,27 @@ export type SecretSourceOptions = Pick<
   | "accept"
 >;
 
+/** Every option of {@link SharedSecretOptions}: another name is refused (a typo in JavaScript). */
+export const OPTION_NAMES: readonly (keyof SharedSecretOptions)[] = Object.freeze([
+  "secret",
+  "secretFile",
+  "refreshInterval",
+  "providerTimeout",
+  "headerName",
+  "mode",
+  "gateways",
+  "rejectionLogLimit",
+  "rejectionLogInterval",
+  "requireSecret",
+  "token",
+  "accept",
+]);
+
+/** The options of {@link SecretSourceOptions}: what a gateway component or the Express handler takes. */
+export const SECRET_SOURCE_OPTION_NAMES: readonly (keyof SecretSourceOptions)[] = Object.freeze(
+  OPTION_NAMES.filter((name) => name !== "mode" && name !== "gateways" && name !== "requireSecret"),
+) as readonly (keyof SecretSourceOptions)[];
+
 /** Options after validation: what the guard reads on every call. */
 export interface ResolvedOptions {
   /** The accepted secrets in force (`store.current`), refreshed as configured. */
@@ -144,13 +166,21 @@ export interface ResolvedOptions {
 
 /**
  * Validates options once and prepares what the per-call path reads.
- * Throws a `TypeError` naming the bad option. Never modifies `options`.
+ * Throws a `TypeError` naming the bad option, or an unknown one (with the nearest known name).
+ * Never modifies `options`.
+ *
+ * @param component - the factory the user called, named in the message about an unknown option
  */
 export function resolveOptions(
   options: SharedSecretOptions = {},
   environment: NodeJS.ProcessEnv = process.env,
+  component = "SharedSecretMiddleware",
 ): ResolvedOptions {
   if (options === null || typeof options !== "object") throw invalid("options", "an object");
+  refuseUnknownOptions(component, options, OPTION_NAMES);
+  if (options.token !== null && typeof options.token === "object") {
+    refuseUnknownOptions(`"token" in ${component}`, options.token, TOKEN_OPTION_NAMES);
+  }
   const { mode = "all", gateways = [] } = options;
   const name = headerName(
     options.headerName === undefined ? DEFAULT_HEADER_NAME : options.headerName,

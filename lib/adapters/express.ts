@@ -7,9 +7,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { writeRefusal } from "../gateway/answer";
 import { removeHeader, singleHeader } from "../gateway/request";
 import { admitted, claimsOf, decide, describe, outcomeOf, type Decision } from "../check/credentials";
-import { resolveOptions, type SecretSourceOptions } from "../options";
+import { resolveOptions, SECRET_SOURCE_OPTION_NAMES, type SecretSourceOptions } from "../options";
 import type { Log } from "../secrets";
 import { createRejectionLog } from "../check/telemetry";
+import { invalid, refuseUnknownOptions } from "../validate";
+
+/** The handler's options: the secret sources, and where it logs. */
+const HANDLER_OPTION_NAMES: readonly string[] = [...SECRET_SOURCE_OPTION_NAMES, "logger"];
 
 /** Options of {@link sharedSecretHandler}: the secret sources and header of the Moleculer middleware. */
 export interface SharedSecretHandlerOptions extends SecretSourceOptions {
@@ -42,7 +46,7 @@ type Request = IncomingMessage & Record<string, unknown>;
  * gateway's signed JWT is verified instead (or beside it, `accept: "either"`), and its verified
  * claims are put on the request, as `req.gatewayClaims` (`token.claimsKey`).
  *
- * @param options - validated once, here; a bad one throws a `TypeError` naming it.
+ * @param options - validated once, here; a bad or unknown one throws a `TypeError` naming it.
  * @example
  * ```ts
  * const app = express();
@@ -50,8 +54,10 @@ type Request = IncomingMessage & Record<string, unknown>;
  * ```
  */
 export function sharedSecretHandler(options: SharedSecretHandlerOptions = {}): SharedSecretRequestHandler {
+  if (options === null || typeof options !== "object") throw invalid("options", "an object");
+  refuseUnknownOptions("sharedSecretHandler", options, HANDLER_OPTION_NAMES);
   const { logger = console, ...rest } = options;
-  const resolved = resolveOptions(rest);
+  const resolved = resolveOptions(rest, process.env, "sharedSecretHandler");
   const log = logger === false ? silent : logger;
   const logRejection = createRejectionLog(log);
   const { rejectionLogLimit, rejectionLogInterval } = resolved;

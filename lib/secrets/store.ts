@@ -23,6 +23,13 @@ const MIN_RECOMMENDED_LENGTH = 32;
 export class SecretStore {
   /** The set in force, or null (misconfigured). Read on every checked call. */
   current: SecretSet | null;
+  /**
+   * Set by an owner that refuses to start when the first load finds no usable secret (the
+   * middleware's `requireSecret`): that problem is then not logged here, where it would promise
+   * 500s from a node about to exit; the owner says it once, from {@link currentProblem}. Problems found
+   * later, while serving, are logged as usual.
+   */
+  refusesToStart = false;
   private logger: Log | null = null;
   private timer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
@@ -34,6 +41,8 @@ export class SecretStore {
   private readonly expiredLogged = new Set<string>();
   private starts = 0;
   private refreshing = false;
+  /** During the first load of a store whose owner refuses to start on a problem: say nothing. */
+  private starting = false;
 
   /** @param loader - where the secrets come from; read at `start()` and on every refresh */
   constructor(private readonly loader: SecretLoader) {
@@ -43,6 +52,14 @@ export class SecretStore {
   /** Whether any secret source is configured (a static set, a file or a provider). */
   get configured(): boolean {
     return this.loader.initial !== null || this.loader.refreshInterval !== null;
+  }
+
+  /**
+   * Why no secret is in force, in words safe to log (`cannot read the secret file /run/secrets/x
+   * (error ENOENT)`, `no secret configured (set SHARED_SECRET, ...)`); null while secrets are in force.
+   */
+  get currentProblem(): string | null {
+    return this.lastProblem;
   }
 
   /** Describes the source for start-up messages. */
@@ -59,7 +76,12 @@ export class SecretStore {
     if (this.starts++ > 0) return;
     // Whatever was said before (another start) is said again now.
     this.lastProblem = this.loaded = this.warnedFor = null;
-    await this.reload();
+    this.starting = this.refusesToStart;
+    try {
+      await this.reload();
+    } finally {
+      this.starting = false;
+    }
     const interval = this.loader.refreshInterval;
     if (interval !== null) {
       this.timer = setInterval(() => void this.refresh(), interval);
@@ -150,6 +172,7 @@ export class SecretStore {
   private problem(problem: string): void {
     if (problem === this.lastProblem) return;
     this.lastProblem = problem;
+    if (this.starting) return;
     this.logger?.error(
       `Shared secret: ${problem}; every checked call is refused with 500 Server configuration error until it is fixed.`,
     );

@@ -101,6 +101,30 @@ export interface TokenOptions {
   cacheSize?: number;
 }
 
+/** Every option of {@link TokenOptions}: another name is refused (a typo in JavaScript). */
+export const TOKEN_OPTION_NAMES: readonly (keyof TokenOptions)[] = Object.freeze([
+  "preset",
+  "jwksUrl",
+  "jwks",
+  "issuer",
+  "audience",
+  "algorithms",
+  "headerName",
+  "prefix",
+  "clockTolerance",
+  "maxTokenAge",
+  "requiredClaims",
+  "claims",
+  "team",
+  "claimsKey",
+  "maxTokenLength",
+  "jwksTimeout",
+  "jwksMaxBytes",
+  "jwksCooldown",
+  "jwksRefreshInterval",
+  "cacheSize",
+]);
+
 /** Where the keys come from, after validation. */
 export type KeySpec =
   | { readonly kind: "url"; readonly url: URL }

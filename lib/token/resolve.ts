@@ -2,9 +2,10 @@
  * The one-time validation of the `token` options: presets applied, every value checked, errors naming
  * the option (`token.<name>`), and what the verifier reads per request prepared.
  */
-import { headerName, integer, invalid } from "../validate";
+import { headerName, integer, invalid, refuseUnknownOptions } from "../validate";
 import {
   DEFAULT_CLAIMS_KEY,
+  TOKEN_OPTION_NAMES,
   type KeySpec,
   type PinnedClaim,
   type ResolvedTokenOptions,
@@ -25,28 +26,6 @@ const PUBLIC_KEY_ALGORITHMS = new Set([
   "ES512",
   "EdDSA",
   "Ed25519",
-]);
-const KNOWN = new Set([
-  "preset",
-  "jwksUrl",
-  "jwks",
-  "issuer",
-  "audience",
-  "algorithms",
-  "headerName",
-  "prefix",
-  "clockTolerance",
-  "maxTokenAge",
-  "requiredClaims",
-  "claims",
-  "team",
-  "claimsKey",
-  "maxTokenLength",
-  "jwksTimeout",
-  "jwksMaxBytes",
-  "jwksCooldown",
-  "jwksRefreshInterval",
-  "cacheSize",
 ]);
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -115,9 +94,7 @@ export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw invalid("token", "an object");
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`Shared secret: "token.${key}" is not a token option.`);
-  }
+  refuseUnknownOptions('"token"', options, TOKEN_OPTION_NAMES);
   const filled = applyPreset(options as TokenOptions);
   const issuer = strings(filled.issuer, "token.issuer", "an issuer or a non-empty array of issuers");
   const audience = strings(

@@ -1,4 +1,4 @@
-import { resolveOptions, type SharedSecretOptions } from "../../lib/options";
+import { OPTION_NAMES, resolveOptions, type SharedSecretOptions } from "../../lib/options";
 
 const secretsOf = (options: SharedSecretOptions, env: NodeJS.ProcessEnv = {}) =>
   resolveOptions(options, env).store.current?.values ?? [];
@@ -74,5 +74,51 @@ describe("resolveOptions", () => {
     } catch (err) {
       expect((err as Error).message).not.toContain(SECRET);
     }
+  });
+});
+
+describe("unknown options (a typo in JavaScript is not ignored)", () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "requireSecrets",
+      { requireSecrets: true },
+      'Shared secret: unknown option "requireSecrets" of SharedSecretMiddleware; did you mean "requireSecret"?',
+    ],
+    [
+      "headername",
+      { secret: SECRET, headername: "x-key" },
+      'Shared secret: unknown option "headername" of SharedSecretMiddleware; did you mean "headerName"?',
+    ],
+    [
+      "secrets",
+      { secrets: [SECRET] },
+      'Shared secret: unknown option "secrets" of SharedSecretMiddleware; did you mean "secret"?',
+    ],
+  ])("refuses %s, with the option it is nearest to", (_name, options, message) => {
+    expect(() => resolveOptions(options as SharedSecretOptions, {})).toThrow(new TypeError(message));
+  });
+
+  it("lists the known options when no name is near", () => {
+    expect(() => resolveOptions({ colour: "blue" } as SharedSecretOptions, {})).toThrow(
+      `unknown option "colour" of SharedSecretMiddleware; known options: ${OPTION_NAMES.join(", ")}.`,
+    );
+  });
+
+  it("names the factory the user called", () => {
+    expect(() =>
+      resolveOptions({ requireSecrets: true } as SharedSecretOptions, {}, "SharedSecretMixin"),
+    ).toThrow('unknown option "requireSecrets" of SharedSecretMixin; did you mean "requireSecret"?');
+  });
+
+  it("refuses an unknown option of token, naming where it is", () => {
+    const token = { jwksURL: "https://gateway.example.com/jwks.json" };
+    expect(() => resolveOptions({ token } as SharedSecretOptions, {})).toThrow(
+      'unknown option "jwksURL" of "token" in SharedSecretMiddleware; did you mean "jwksUrl"?',
+    );
+  });
+
+  it("accepts every documented option, including those left undefined", () => {
+    const options = Object.fromEntries(OPTION_NAMES.map((name) => [name, undefined]));
+    expect(() => resolveOptions({ ...options, secret: SECRET }, {})).not.toThrow();
   });
 });

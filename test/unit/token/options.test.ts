@@ -37,7 +37,7 @@ describe("resolveTokenOptions", () => {
     [
       "an unknown option (a typo)",
       with_({ algoritms: ["EdDSA"] }),
-      /"token\.algoritms" is not a token option/,
+      /unknown option "algoritms" of "token"; did you mean "algorithms"\?/,
     ],
     ["no issuer", with_({ issuer: undefined }), /"token\.issuer"/],
     ["an empty issuer", with_({ issuer: "" }), /"token\.issuer"/],
