@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { BrokerOptions, Middleware } from "moleculer";
-import { SharedSecretMiddleware, type SharedSecretOptions, type TokenOptions, type TokenPreset } from "./index";
+import {
+  SharedSecretMiddleware,
+  type SharedSecretOptions,
+  type TokenOptions,
+  type TokenPreset,
+} from "./index";
 
 /*
  * Reference app configuration, loaded by moleculer-runner (`npm start`). Environment overrides work
@@ -80,7 +85,9 @@ function tokenFromEnv(env: NodeJS.ProcessEnv): Pick<SharedSecretOptions, "token"
     try {
       token.jwks = JSON.parse(readFileSync(jwksFile, "utf8"));
     } catch (err) {
-      refuse(`TOKEN_JWKS_FILE ${jwksFile} is not a readable JSON file (${(err as { code?: string }).code ?? "invalid JSON"}).`);
+      refuse(
+        `TOKEN_JWKS_FILE ${jwksFile} is not a readable JSON file (${(err as { code?: string }).code ?? "invalid JSON"}).`,
+      );
     }
   }
   set("issuer", list(env, "TOKEN_ISSUER"));

@@ -24,7 +24,9 @@ if (command === "keys") {
     const jwk = { ...publicKey.export({ format: "jwk" }), kid: "demo-1", alg: "EdDSA", use: "sig" };
     fs.writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }, null, 2));
   }
-  console.log(`TOKEN_JWKS_FILE=${jwksFile}\nTOKEN_ISSUER=${ISSUER}\nTOKEN_AUDIENCE=${AUDIENCE}\nTOKEN_ALGORITHMS=EdDSA`);
+  console.log(
+    `TOKEN_JWKS_FILE=${jwksFile}\nTOKEN_ISSUER=${ISSUER}\nTOKEN_AUDIENCE=${AUDIENCE}\nTOKEN_ALGORITHMS=EdDSA`,
+  );
 } else if (command === "token") {
   if (!fs.existsSync(privateFile)) {
     console.error(`no key in ${dir}: run \`npm run token:demo -- keys\` first`);
@@ -34,7 +36,11 @@ if (command === "keys") {
   const now = Math.floor(Date.now() / 1000);
   const claims = { iss: ISSUER, aud: AUDIENCE, sub: subject, iat: now, exp: now + 15 * 60 };
   const body = `${part({ alg: "EdDSA", kid: "demo-1", typ: "JWT" })}.${part(claims)}`;
-  const signature = crypto.sign(null, Buffer.from(body), crypto.createPrivateKey(fs.readFileSync(privateFile)));
+  const signature = crypto.sign(
+    null,
+    Buffer.from(body),
+    crypto.createPrivateKey(fs.readFileSync(privateFile)),
+  );
   console.log(`${body}.${signature.toString("base64url")}`);
 } else {
   console.error("usage: npm run token:demo [-- keys | -- token <subject>]");

@@ -189,7 +189,10 @@ describeWhenInstalled(NATS_SERVER)("compose.yaml's nodes, run without Docker", (
 
   it("serves through the gateway node, with the secret from the Docker secret file", async () => {
     // The gateway learns of the service nodes over NATS: wait until it routes to them.
-    await until(async () => (await fetch(`${gateway}/relay`, { headers: { "x-shared-secret": SECRET } })).ok, 20000);
+    await until(
+      async () => (await fetch(`${gateway}/relay`, { headers: { "x-shared-secret": SECRET } })).ok,
+      20000,
+    );
     const relayed = await fetch(`${gateway}/relay`, { headers: { "x-shared-secret": SECRET } });
     expect(((await relayed.json()) as { relayedBy: string }).relayedBy).toMatch(/^services-[12]$/);
     const denied = await fetch(`${gateway}/protected`);

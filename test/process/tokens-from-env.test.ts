@@ -22,7 +22,11 @@ let app: Proc | undefined;
 let base: string;
 
 beforeAll(async () => {
-  const settings = Object.fromEntries(demo("keys").split("\n").map((line) => line.split(/=(.*)/s, 2)));
+  const settings = Object.fromEntries(
+    demo("keys")
+      .split("\n")
+      .map((line) => line.split(/=(.*)/s, 2)),
+  );
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   app = startReferenceApp({ ...settings, PORT: String(port), IP: "127.0.0.1" }, keys);
@@ -48,10 +52,16 @@ describe("the reference app with TOKEN_* from the environment", () => {
 
   it("refuses a request without a token, and one whose signature is not the key set's", async () => {
     const missing = await fetch(`${base}/protected`);
-    expect([missing.status, ((await missing.json()) as { type: string }).type]).toEqual([401, "ERR_NO_TOKEN"]);
+    expect([missing.status, ((await missing.json()) as { type: string }).type]).toEqual([
+      401,
+      "ERR_NO_TOKEN",
+    ]);
     const forged = `${demo().slice(0, -4)}AAAA`;
     const invalid = await fetch(`${base}/protected`, { headers: { authorization: `Bearer ${forged}` } });
-    expect([invalid.status, ((await invalid.json()) as { type: string }).type]).toEqual([401, "ERR_INVALID_TOKEN"]);
+    expect([invalid.status, ((await invalid.json()) as { type: string }).type]).toEqual([
+      401,
+      "ERR_INVALID_TOKEN",
+    ]);
   });
 
   it("admits a token minted by `npm run token:demo`, and serves /health to anyone", async () => {
