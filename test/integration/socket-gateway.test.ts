@@ -1,5 +1,6 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import SocketIOService from "moleculer-io";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { io as connect, type Socket } from "socket.io-client";
 import { SharedSecretMiddleware, SharedSecretSocketGateway } from "../../index";
@@ -31,8 +32,11 @@ function ioService(mixins: unknown[]): ServiceSchema {
   return {
     name: "io",
     mixins: mixins as ServiceSchema["mixins"],
+    // moleculer-io attaches to `this.server`, listened on 127.0.0.1 once the broker has started.
+    created(this: { server?: http.Server }) {
+      this.server = http.createServer();
+    },
     settings: {
-      port: 0,
       io: {
         namespaces: {
           "/": {
@@ -58,9 +62,10 @@ function ioService(mixins: unknown[]): ServiceSchema {
 async function start(schema: ServiceSchema, logger = new CaptureLogger({ level: "info" })) {
   const broker = localBroker("socket", { logger, middlewares: [SharedSecretMiddleware({ secret: SECRET })] });
   broker.createService(vault);
-  const svc = broker.createService(schema) as unknown as { io: { httpServer: { address(): AddressInfo } } };
+  const svc = broker.createService(schema) as unknown as { server: http.Server };
   await broker.start();
-  return { broker, port: svc.io.httpServer.address().port };
+  await new Promise<void>((resolve) => svc.server.listen(0, "127.0.0.1", resolve));
+  return { broker, port: (svc.server.address() as AddressInfo).port };
 }
 
 /** Connects a real Socket.IO client on 127.0.0.1: resolves with the socket, or the connection error. */
@@ -71,7 +76,6 @@ function open(port: number, headers: Record<string, string>, transports: string[
       transports,
       reconnection: false,
       timeout: 5000,
-      query: { "x-shared-secret": SECRET },
     });
     socket.on("connect", () => resolve(socket));
     socket.on("connect_error", (err) => {
@@ -136,7 +140,7 @@ describe("a Socket.IO gateway (moleculer-io) with SharedSecretSocketGateway()", 
     },
   );
 
-  it("keeps the secret out of the handshake's headers and query, and out of the action's meta", async () => {
+  it("keeps the secret out of the handshake's headers, and out of the action's meta", async () => {
     const socket = (await open(port, { "X-Shared-Secret": SECRET }, ["websocket"])) as Socket;
     try {
       await callVault(socket);
@@ -149,6 +153,31 @@ describe("a Socket.IO gateway (moleculer-io) with SharedSecretSocketGateway()", 
 
   it("marks the service as a gateway, so that in-process calls claiming to be it are checked", async () => {
     await expect(broker.call("vault.read", {}, { caller: "io" })).rejects.toMatchObject({ code: 401 });
+  });
+});
+
+describe("SharedSecretSocketGateway() options", () => {
+  it.each([
+    [
+      "a typo of the only option",
+      { secrt: SECRET },
+      '"secrt" of SharedSecretSocketGateway; did you mean "secret"?',
+    ],
+    [
+      "a typo beside a secret",
+      { secret: SECRET, headername: "x-gw" },
+      '"headername" of SharedSecretSocketGateway; did you mean "headerName"?',
+    ],
+    [
+      "an engine.io option",
+      { secret: SECRET, allowRequest: () => true },
+      '"allowRequest" of SharedSecretSocketGateway; known options: secret, secretFile,',
+    ],
+  ])("refuses an unknown option, naming it: %s", (_, options, message) => {
+    expect(() => SharedSecretSocketGateway(options as never)).toThrow(TypeError);
+    expect(() => SharedSecretSocketGateway(options as never)).toThrow(
+      `Shared secret: unknown option ${message}`,
+    );
   });
 });
 
