@@ -151,15 +151,14 @@ describeWithNats("what crosses NATS (a raw subscriber on '>')", () => {
     }
   });
 
-  // An unprotected action (here /health) must not carry the secret any further either.
-  it("does not send the secret back from a node serving an unprotected action", async () => {
+  // An unprotected action (here /health) announces no check: the secret is not sent to it at all.
+  it("never sends the secret to a node serving an unprotected action, nor back from it", async () => {
     const capture = await captureEverything(natsPort);
     try {
       expect((await get(`${base}/health`, WITH_SECRET)).status).toBe(200);
       await capture.settle();
-      const withSecret = capture.messages.filter(holdsSecret);
-      expect(withSecret).toHaveLength(1);
-      expect(withSecret[0].subject).toMatch(/^MOL\.REQ\.node-p[12]$/);
+      expect(capture.messages.some((m) => /^MOL\.REQ\.node-p[12]$/.test(m.subject))).toBe(true);
+      expect(capture.messages.filter(holdsSecret)).toEqual([]);
     } finally {
       await capture.close();
     }
