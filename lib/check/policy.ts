@@ -27,16 +27,18 @@ export interface CallerPolicy {
 /** A service as the registry (or a local `Service`) shows it: what gateway detection reads. */
 export interface RegistryService {
   fullName: string;
-  metadata?: { $category?: unknown } | null;
+  metadata?: { $category?: unknown; sharedSecretDoor?: unknown } | null;
 }
 
 /**
  * A moleculer-web service, as any node sees it in the registry: moleculer-web's own schema sets
- * `metadata.$category: "gateway"`, and metadata is published to every node. A service that merely
- * has a `settings.routes` array is an ordinary service.
+ * `metadata.$category: "gateway"`, and a gateway door (HTTP or Socket.IO) sets
+ * `metadata.sharedSecretDoor`, whatever `$category` the service gives itself; metadata is published
+ * to every node. A service that merely has a `settings.routes` array is an ordinary service.
  */
 export function isGateway(service: RegistryService): boolean {
-  return service.metadata?.$category === "gateway";
+  const metadata = service.metadata;
+  return metadata?.$category === "gateway" || (metadata?.sharedSecretDoor ?? undefined) !== undefined;
 }
 
 /**
