@@ -31,6 +31,15 @@ export const ASSETS = (() => {
   return folder;
 })();
 
+/** Runs of the protected handlers (users.*, items.*), per broker node ID. */
+const protectedRuns = new Map<string, number>();
+
+function ran<T>(ctx: Context, value: T): T {
+  const node = ctx.broker.nodeID;
+  protectedRuns.set(node, (protectedRuns.get(node) ?? 0) + 1);
+  return value;
+}
+
 /** An open health action, a protected user lookup and echo, and REST items. */
 export const ZOO_SERVICES: Schema[] = [
   {
@@ -40,18 +49,18 @@ export const ZOO_SERVICES: Schema[] = [
   {
     name: "users",
     actions: {
-      get: { rest: "GET /:id", handler: (ctx: Context<{ id: string }>) => ({ id: ctx.params.id }) },
-      echo: (ctx: Context) => ({ params: ctx.params, meta: ctx.meta }),
+      get: { rest: "GET /:id", handler: (ctx: Context<{ id: string }>) => ran(ctx, { id: ctx.params.id }) },
+      echo: (ctx: Context) => ran(ctx, { params: ctx.params, meta: ctx.meta }),
     },
   },
   {
     name: "items",
     actions: {
-      list: () => ["a"],
-      get: (ctx: Context<{ id: string }>) => ({ id: ctx.params.id }),
-      create: () => ({ created: true }),
-      update: () => ({ updated: true }),
-      remove: () => ({ removed: true }),
+      list: (ctx: Context) => ran(ctx, ["a"]),
+      get: (ctx: Context<{ id: string }>) => ran(ctx, { id: ctx.params.id }),
+      create: (ctx: Context) => ran(ctx, { created: true }),
+      update: (ctx: Context) => ran(ctx, { updated: true }),
+      remove: (ctx: Context) => ran(ctx, { removed: true }),
     },
   },
 ];
@@ -171,6 +180,8 @@ export const SHAPES: readonly Shape[] = [
 /** A started gateway of one shape. */
 export interface ZooGateway {
   readonly port: number;
+  /** How many times a protected handler (users.*, items.*) ran on this gateway's broker. */
+  protectedRuns(): number;
   readonly logger: CaptureLogger;
   call(path: string, headers?: Record<string, string>, method?: string, body?: string): Promise<HttpResult>;
   stop(): Promise<void>;
@@ -202,6 +213,7 @@ export async function startShape(shape: Shape, door: boolean): Promise<ZooGatewa
   }
   return {
     port,
+    protectedRuns: () => protectedRuns.get(broker.nodeID) ?? 0,
     logger,
     call: (p, headers = {}, method = "GET", body) =>
       request(port, p, headers, method, { body, timeoutMs: 10000 }),
