@@ -3,6 +3,7 @@ import type { ActionHandler, Middleware, ServiceBroker } from "moleculer";
 import { MIDDLEWARE, carryingPublish, forwardingRemoteCall } from "../lib/gateway/forward";
 import { guardAction, type GuardedActionDef } from "../lib/check/guard";
 import { protectedByMixin } from "../lib/check/mixin-guard";
+import { isProtected } from "../lib/check/protection";
 import {
   resolveOptions,
   SECRET_ENV,
@@ -75,7 +76,10 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     // The secrets are loaded (a file read, a provider's first answer) before any service starts, so
     // a gateway never listens while they are missing; requireSecret refuses right there.
     async starting(broker: ServiceBroker) {
-      await startCredentials(resolved, telemetryFor(broker).logger);
+      const { logger } = telemetryFor(broker);
+      // A node that only forwards (a forward-only door, no protected action here) checks nothing:
+      // a missing secret is how it is meant to run, said at info, not as an error.
+      await startCredentials(resolved, onlyForwards(broker, resolved) ? quietLog(logger) : logger);
       if (resolved.requireSecret && !canCheck(resolved)) {
         throw new Error(
           resolved.accept === "secret"
@@ -108,6 +112,47 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
   // Found by SharedSecretGateway's door on this broker; non-enumerable, so never serialized.
   Object.defineProperty(middleware, MIDDLEWARE, { value: resolved });
   return middleware as unknown as Middleware;
+}
+
+/**
+ * Whether this node only forwards: it runs a forward-only gateway door and no other action this
+ * middleware protects (actions of services with their own SharedSecretMixin are the mixin's).
+ */
+function onlyForwards(broker: ServiceBroker, resolved: ResolvedOptions): boolean {
+  const services = broker.services as unknown as {
+    name?: string;
+    metadata?: { sharedSecretDoor?: unknown } | null;
+    schema?: { actions?: Record<string, unknown>; sharedSecret?: unknown } | null;
+  }[];
+  if (!services.some((service) => service.metadata?.sharedSecretDoor === "forward-only")) return false;
+  return !services.some((service) => {
+    // Moleculer's own $node, and the gateway's own actions (moleculer-web's rest, listAliases...)
+    // are not what the node is for.
+    if (service.name?.startsWith("$") || service.metadata?.sharedSecretDoor !== undefined) return false;
+    if (protectedByMixin(service as object)) return false;
+    const schema = service.schema ?? {};
+    return Object.entries(schema.actions ?? {}).some(([name, def]) => {
+      const flag =
+        def !== null && typeof def === "object"
+          ? (def as { sharedSecret?: unknown }).sharedSecret
+          : undefined;
+      try {
+        return isProtected({ name, sharedSecret: flag, service: { schema } }, resolved.mode);
+      } catch {
+        return true; // a bad flag is refused when the action is wrapped
+      }
+    });
+  });
+}
+
+/** `logger` with its errors said at info: for a node where the problem is not one. */
+function quietLog(logger: Log): Log {
+  return {
+    info: (...args: unknown[]) => logger.info(...args),
+    warn: (...args: unknown[]) => logger.warn(...args),
+    error: (...args: unknown[]) =>
+      logger.info(...args, "(a forward-only gateway node: nothing is checked here)"),
+  };
 }
 
 /** Whether a checked call can be admitted at all: a secret, or the gateway's keys, in force. */

@@ -37,7 +37,9 @@ function tcpBroker(
       options: {
         udpDiscovery: false,
         port: ports[nodeID],
-        urls: Object.entries(ports).map(([id, port]) => `127.0.0.1:${port}/${id}`),
+        urls: Object.entries(ports)
+          .map(([id, port]) => `127.0.0.1:${port}/${id}`)
+          .join(","),
       },
     },
     ...extra,

@@ -213,6 +213,24 @@ describe("a forward-only gateway (SharedSecretGateway({ forwardOnly: true }))", 
   });
 });
 
+describe("a forward-only gateway node without a secret, whose actions run on other nodes", () => {
+  let app: Gateway;
+  beforeAll(async () => {
+    app = await startGateway({
+      broker: { middlewares: [SharedSecretMiddleware()] },
+      gateway: gateway([SharedSecretGateway({ forwardOnly: true }), ApiGateway]),
+    });
+  });
+  afterAll(() => app?.stop());
+
+  it("logs no error about its missing secret: it checks nothing itself", () => {
+    expect(app.logger.lines.filter((l) => l.startsWith("error"))).toEqual([]);
+    expect(app.logger.lines.some((l) => l.startsWith("info") && l.includes("no secret configured"))).toBe(
+      true,
+    );
+  });
+});
+
 describe("a gateway node with no secret configured", () => {
   let app: Gateway;
   beforeAll(async () => {
