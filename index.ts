@@ -52,5 +52,6 @@ export {
   SharedSecretConfigurationError,
   SharedSecretError,
   SharedSecretUrlError,
+  SharedSecretStartError,
   type SharedSecretErrorType,
 } from "./lib/errors";

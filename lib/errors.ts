@@ -3,6 +3,7 @@
  * and messages that never hold a presented value.
  */
 import { Errors } from "moleculer";
+import { inspect } from "node:util";
 
 /**
  * The `type` of every error this library raises, stable across versions so callers can switch on it.
@@ -88,5 +89,22 @@ export class SharedSecretUrlError extends Errors.MoleculerClientError {
   constructor() {
     super("Credentials go in headers, not in the URL", 400, ERR_CREDENTIAL_IN_URL);
     this.name = "SharedSecretError";
+  }
+}
+
+/**
+ * A node that refuses to start because of how it is configured or wired (a gateway without the
+ * door, `requireSecret` without a secret...). Its message says what and how to fix it, in one line;
+ * `util.inspect` (used by moleculer-runner and Moleculer's loggers after the message) prints only
+ * its name, so the refusal reads once, without a stack trace.
+ */
+export class SharedSecretStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SharedSecretStartError";
+  }
+
+  [inspect.custom](): string {
+    return `[${this.name}]`;
   }
 }

@@ -97,6 +97,14 @@ export interface SharedSecretOptions {
    */
   requireSecret?: boolean;
   /**
+   * Let a moleculer-web gateway on this broker start without {@link SharedSecretGateway}'s door
+   * (e.g. one that only forwards to a checked gateway, or puts the header into `ctx.meta.headers`
+   * itself). Without it, such a gateway refuses to start: its requests would not be checked before
+   * its routes run, and its calls to protected actions would all be refused.
+   * @defaultValue `false`
+   */
+  allowGatewayWithoutDoor?: boolean;
+  /**
    * Verify the gateway's signed JWT (Zuplo, Cloudflare Access, any JWKS) instead of, or beside, the
    * shared secret: see {@link TokenOptions} and `accept`. The verified claims reach the action in
    * `ctx.meta.gatewayClaims` (`token.claimsKey`).
@@ -139,13 +147,16 @@ export const OPTION_NAMES: readonly (keyof SharedSecretOptions)[] = Object.freez
   "rejectionLogLimit",
   "rejectionLogInterval",
   "requireSecret",
+  "allowGatewayWithoutDoor",
   "token",
   "accept",
 ]);
 
 /** The options of {@link SecretSourceOptions}: what a gateway component or the Express handler takes. */
 export const SECRET_SOURCE_OPTION_NAMES: readonly (keyof SecretSourceOptions)[] = Object.freeze(
-  OPTION_NAMES.filter((name) => name !== "mode" && name !== "gateways" && name !== "requireSecret"),
+  OPTION_NAMES.filter(
+    (name) => !["mode", "gateways", "requireSecret", "allowGatewayWithoutDoor"].includes(name),
+  ),
 ) as readonly (keyof SecretSourceOptions)[];
 
 /** Options after validation: what the guard reads on every call. */
@@ -159,6 +170,7 @@ export interface ResolvedOptions {
   readonly rejectionLogLimit: number;
   readonly rejectionLogInterval: number;
   readonly requireSecret: boolean;
+  readonly allowGatewayWithoutDoor: boolean;
   readonly accept: SharedSecretAccept;
   /** The token check, when `accept` is `"token"` or `"either"`; null otherwise. */
   readonly tokens: TokenVerifier | null;
@@ -194,6 +206,8 @@ export function resolveOptions(
   const rejectionLogInterval = integer(options.rejectionLogInterval, "rejectionLogInterval", 100, 10000);
   const { requireSecret = false } = options;
   if (typeof requireSecret !== "boolean") throw invalid("requireSecret", "a boolean");
+  const { allowGatewayWithoutDoor = false } = options;
+  if (typeof allowGatewayWithoutDoor !== "boolean") throw invalid("allowGatewayWithoutDoor", "a boolean");
   const { token, accept = token === undefined ? "secret" : "token" } = options;
   if (accept !== "secret" && accept !== "token" && accept !== "either") {
     throw invalid("accept", '"secret", "token" or "either"');
@@ -225,6 +239,7 @@ export function resolveOptions(
     rejectionLogLimit,
     rejectionLogInterval,
     requireSecret,
+    allowGatewayWithoutDoor,
     accept,
     tokens,
   });

@@ -3,9 +3,21 @@
  * and the rules several options share (integers, header names).
  */
 
+import { inspect } from "node:util";
+
+/**
+ * A bad option: a `TypeError` whose `util.inspect` (what moleculer-runner prints after the message)
+ * is its name only, so a configuration mistake reads as one line, without a stack trace.
+ */
+export class SharedSecretOptionError extends TypeError {
+  [inspect.custom](): string {
+    return "[TypeError]";
+  }
+}
+
 /** `Shared secret: "<option>" option must be <must>.` */
 export function invalid(option: string, must: string): TypeError {
-  return new TypeError(`Shared secret: "${option}" option must be ${must}.`);
+  return new SharedSecretOptionError(`Shared secret: "${option}" option must be ${must}.`);
 }
 
 /** `value`, or `fallback` when undefined; an integer of at least `min`, or a TypeError naming `option`. */
@@ -60,15 +72,11 @@ export function nearest(name: string, known: readonly string[]): string | undefi
  * silently): a TypeError naming it, with the nearest known option when there is one.
  * `Shared secret: unknown option "requireSecrets" of SharedSecretMiddleware; did you mean "requireSecret"?`
  */
-export function refuseUnknownOptions(
-  component: string,
-  options: object,
-  known: readonly string[],
-): void {
+export function refuseUnknownOptions(component: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const guess = nearest(key, known);
-    throw new TypeError(
+    throw new SharedSecretOptionError(
       `Shared secret: unknown option "${key}" of ${component}` +
         (guess === undefined ? `; known options: ${known.join(", ")}.` : `; did you mean "${guess}"?`),
     );

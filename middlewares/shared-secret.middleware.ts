@@ -14,6 +14,7 @@ import {
 import { perBroker } from "../lib/check/per-broker";
 import { createCallerPolicy, isGateway, type RegistryService } from "../lib/check/policy";
 import type { Log } from "../lib/secrets";
+import { SharedSecretStartError } from "../lib/errors";
 import { createTelemetry } from "../lib/check/telemetry";
 
 /**
@@ -43,6 +44,8 @@ import { createTelemetry } from "../lib/check/telemetry";
  */
 export function SharedSecretMiddleware(options?: SharedSecretOptions): Middleware {
   const resolved = resolveOptions(options);
+  // With requireSecret, a missing secret is said once, by the refusal, not first as an error.
+  resolved.store.refusesToStart = resolved.requireSecret;
   const outerInstalled = new WeakSet<ServiceBroker>();
   // This instance's state, per broker it serves: the caller policy and the rejection-log window.
   const callerPolicyFor = perBroker(createCallerPolicy);
@@ -76,22 +79,23 @@ export function SharedSecretMiddleware(options?: SharedSecretOptions): Middlewar
     // The secrets are loaded (a file read, a provider's first answer) before any service starts, so
     // a gateway never listens while they are missing; requireSecret refuses right there.
     async starting(broker: ServiceBroker) {
+      // Wiring first: a gateway this middleware cannot stand behind never listens.
+      refuseGatewaysWithoutDoor(broker, resolved);
+      refuseUncheckedSocketGateways(broker, resolved.gateways);
       const { logger } = telemetryFor(broker);
       // A node that only forwards (a forward-only door, no protected action here) checks nothing:
       // a missing secret is how it is meant to run, said at info, not as an error.
       await startCredentials(resolved, onlyForwards(broker, resolved) ? quietLog(logger) : logger);
       if (resolved.requireSecret && !canCheck(resolved)) {
-        throw new Error(
+        throw new SharedSecretStartError(
           resolved.accept === "secret"
-            ? 'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.'
-            : `Shared secret: no ${resolved.accept === "either" ? "secret and no " : ""}gateway keys loaded (${resolved.tokens?.keys.description}) and requireSecret is set.`,
+            ? `Shared secret: ${resolved.store.currentProblem ?? "no secret configured"}; requireSecret is set, so this node does not start.`
+            : `Shared secret: no ${resolved.accept === "either" ? "secret and no " : ""}gateway keys loaded (${resolved.tokens?.keys.description}); requireSecret is set, so this node does not start.`,
         );
       }
     },
     started(broker: ServiceBroker) {
       const { logger } = telemetryFor(broker);
-      warnAboutGatewaysWithoutDoor(broker, logger);
-      refuseUncheckedSocketGateways(broker, resolved.gateways);
       if (resolved.accept === "token" && [SECRET_ENV, SECRET_FILE_ENV].some((name) => process.env[name])) {
         logger.warn(
           `Shared secret: accept is "token", so ${SECRET_ENV}/${SECRET_FILE_ENV} is not read and no secret is ` +
@@ -164,17 +168,19 @@ function canCheck(resolved: ResolvedOptions): boolean {
 
 /**
  * A moleculer-web gateway on this node without the door checks no request and carries no secret
- * into its calls: every protected call through it is a 401. Say so once, at start-up, with the fix.
+ * into its calls: every protected call through it is a 401. It refuses to start, with the fix,
+ * unless `allowGatewayWithoutDoor` says it is meant (a gateway that forwards to a checked one).
  */
-function warnAboutGatewaysWithoutDoor(broker: ServiceBroker, logger: Log): void {
+function refuseGatewaysWithoutDoor(broker: ServiceBroker, resolved: ResolvedOptions): void {
+  if (resolved.allowGatewayWithoutDoor) return;
   for (const service of broker.services) {
     if (!isGateway(service as unknown as RegistryService)) continue;
     if ((service.metadata as { sharedSecretDoor?: unknown } | undefined)?.sharedSecretDoor !== undefined)
       continue;
-    logger.warn(
-      `Shared secret: gateway '${service.fullName}' has no front door (add SharedSecretGateway() to its ` +
-        "mixins): its requests are not checked before its routes run, and its calls to protected " +
-        "actions are refused with 401.",
+    throw new SharedSecretStartError(
+      `Shared secret: gateway '${service.fullName}' has no front door: add SharedSecretGateway() to its mixins ` +
+        "(its requests are not checked before its routes run, and its calls to protected actions are " +
+        "refused with 401), or set allowGatewayWithoutDoor: true in SharedSecretMiddleware's options.",
     );
   }
 }
@@ -191,7 +197,7 @@ function refuseUncheckedSocketGateways(broker: ServiceBroker, gateways: Readonly
     if ((service.metadata as { sharedSecretDoor?: unknown } | undefined)?.sharedSecretDoor !== undefined)
       continue;
     if (gateways.has(service.fullName)) continue;
-    throw new Error(
+    throw new SharedSecretStartError(
       `Shared secret: service '${service.fullName}' is a Socket.IO gateway (moleculer-io) whose connections ` +
         "nothing checks: add SharedSecretSocketGateway() to its mixins, or list it in the middleware's " +
         '"gateways" option (its calls must then carry the header in ctx.meta.headers).',

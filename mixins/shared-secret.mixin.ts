@@ -32,7 +32,7 @@ export type SharedSecretMixinSchema = Partial<ServiceSchema> & {
  * ```
  */
 export function SharedSecretMixin(options?: SharedSecretOptions): SharedSecretMixinSchema {
-  const resolved = resolveOptions(options);
+  const resolved = resolveOptions(options, process.env, "SharedSecretMixin");
   const telemetryFor = perBroker(createTelemetry);
 
   return {

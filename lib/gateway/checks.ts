@@ -3,25 +3,17 @@
  * those of its broker's `SharedSecretMiddleware`, found when the service's schema is merged.
  */
 import type { ServiceBroker } from "moleculer";
-import { resolveOptions, type ResolvedOptions, type SecretSourceOptions } from "../options";
+import {
+  resolveOptions,
+  SECRET_SOURCE_OPTION_NAMES,
+  type ResolvedOptions,
+  type SecretSourceOptions,
+} from "../options";
 import { MIDDLEWARE } from "./forward";
 import { refuseUnknownOptions } from "../validate";
 
 /** The secret options a gateway component may be given, to check on its own. */
 export type GatewaySecretOptions = SecretSourceOptions;
-
-/** The names of {@link SecretSourceOptions}, for the unknown-option check. */
-export const SECRET_SOURCE_OPTIONS: readonly (keyof SecretSourceOptions)[] = [
-  "secret",
-  "secretFile",
-  "refreshInterval",
-  "providerTimeout",
-  "headerName",
-  "rejectionLogLimit",
-  "rejectionLogInterval",
-  "token",
-  "accept",
-];
 
 /**
  * The component's own resolved options, or undefined when it takes the middleware's. Throws a
@@ -32,7 +24,7 @@ export function ownChecks(
   secretOptions: Record<string, unknown>,
   componentOptions: readonly string[] = [],
 ): ResolvedOptions | undefined {
-  for (const misplaced of ["mode", "gateways", "requireSecret"]) {
+  for (const misplaced of ["mode", "gateways", "requireSecret", "allowGatewayWithoutDoor"]) {
     if (misplaced in secretOptions) {
       throw new TypeError(
         `Shared secret: "${misplaced}" is an option of SharedSecretMiddleware, not of ${component}.`,
@@ -41,13 +33,16 @@ export function ownChecks(
   }
   // `componentOptions` were taken out by the caller; they are named here for "did you mean".
   const unknown = Object.keys(secretOptions).filter(
-    (key) => !(SECRET_SOURCE_OPTIONS as readonly string[]).includes(key),
+    (key) => !(SECRET_SOURCE_OPTION_NAMES as readonly string[]).includes(key),
   );
   if (unknown.length > 0) {
-    refuseUnknownOptions(component, { [unknown[0]]: true }, [...SECRET_SOURCE_OPTIONS, ...componentOptions]);
+    refuseUnknownOptions(component, { [unknown[0]]: true }, [
+      ...SECRET_SOURCE_OPTION_NAMES,
+      ...componentOptions,
+    ]);
   }
   if (["secret", "secretFile", "token"].some((option) => secretOptions[option] !== undefined)) {
-    return resolveOptions(secretOptions as GatewaySecretOptions);
+    return resolveOptions(secretOptions as GatewaySecretOptions, process.env, component);
   }
   const keys = Object.keys(secretOptions);
   if (keys.length > 0) {

@@ -3,6 +3,8 @@
  * front of whatever `httpHandler` a moleculer-web service ends up with, and refuses bad wiring.
  */
 import { startCredentials, stopCredentials } from "../check/credentials";
+import { SharedSecretStartError } from "../errors";
+import { SharedSecretOptionError } from "../validate";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { SecretSourceOptions } from "../options";
 import { brokerChecks, ownChecks } from "./checks";
@@ -57,7 +59,7 @@ type ActionDef = { handler: (this: Service, ctx: Context) => unknown; [key: stri
 const DECISION_POINTS = ["httpHandler", "routeHandler", "corsHandler", "send404"] as const;
 
 function refuseToStart(service: string, problem: string): Error {
-  return new Error(`Shared secret: gateway '${service}' ${problem}`);
+  return new SharedSecretStartError(`Shared secret: gateway '${service}' ${problem}`);
 }
 
 /**
@@ -221,7 +223,7 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       }
       const bad = badFlags(gateway);
       if (bad.length > 0) {
-        throw new TypeError(
+        throw new SharedSecretOptionError(
           `Shared secret: "sharedSecret" must be true or false on ${bad.join(", ")} of gateway '${this.fullName}'.`,
         );
       }

@@ -53,7 +53,7 @@ const KNOWN_OPTIONS: { readonly [K in keyof Required<SharedSecretSocketGatewayOp
   accept: true,
 };
 /** The middleware's own options: known, so that `ownChecks` says where they belong. */
-const KNOWN = [...Object.keys(KNOWN_OPTIONS), "mode", "gateways", "requireSecret"];
+const KNOWN = [...Object.keys(KNOWN_OPTIONS), "mode", "gateways", "requireSecret", "allowGatewayWithoutDoor"];
 
 /** The mark of a later request of a session, which no call reads. */
 const NO_MARK: Mark = Object.freeze([]);

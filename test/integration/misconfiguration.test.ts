@@ -1,5 +1,7 @@
 import type { ServiceSchema } from "moleculer";
-import { SharedSecretMiddleware } from "../../index";
+import ApiGateway from "moleculer-web";
+import { inspect } from "node:util";
+import { SharedSecretMiddleware, SharedSecretStartError } from "../../index";
 import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 
@@ -30,7 +32,9 @@ describe("misconfigurations that used to pass silently", () => {
     delete process.env.SHARED_SECRET_PREVIOUS;
     try {
       const b = broker({ requireSecret: true });
-      await expect(b.start()).rejects.toThrow(/no secret configured and requireSecret is set/);
+      await expect(b.start()).rejects.toThrow(
+        /no secret configured .*; requireSecret is set, so this node does not start\./,
+      );
       await b.stop();
     } finally {
       process.env = saved;
@@ -57,5 +61,50 @@ describe("misconfigurations that used to pass silently", () => {
     const lines = logger.lines.filter((l) => l.includes("has an underscore"));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^warn .*header name 'x_shared_secret' has an underscore; nginx/);
+  });
+});
+
+describe("start-up refusals a person reads", () => {
+  it("refuses to start a moleculer-web gateway without the door, naming it and both fixes, before it listens", async () => {
+    const b = broker({ secret: SECRET });
+    const api = b.createService({
+      name: "edge",
+      mixins: [ApiGateway],
+      settings: { port: 0, ip: "127.0.0.1" },
+    });
+    await expect(b.start()).rejects.toThrow(
+      "Shared secret: gateway 'edge' has no front door: add SharedSecretGateway() to its mixins (its requests are " +
+        "not checked before its routes run, and its calls to protected actions are refused with 401), or set " +
+        "allowGatewayWithoutDoor: true in SharedSecretMiddleware's options.",
+    );
+    expect((api as unknown as { server?: { listening: boolean } }).server?.listening ?? false).toBe(false);
+    await b.stop();
+  });
+
+  it("names only the missing file with requireSecret and SHARED_SECRET_FILE, in one line", async () => {
+    const logger = new CaptureLogger({ level: "info" });
+    const b = broker({ requireSecret: true, secretFile: "/nonexistent/shared-secret" }, logger);
+    await expect(b.start()).rejects.toThrow(
+      /^Shared secret: cannot read the secret file \/nonexistent\/shared-secret .*; requireSecret is set, so this node does not start\.$/,
+    );
+    expect(logger.lines.filter((l) => l.includes("/nonexistent/shared-secret"))).toEqual([]);
+    await b.stop();
+  });
+
+  it.each([
+    ["a start-up refusal", new SharedSecretStartError("Shared secret: x")],
+    [
+      "a bad option",
+      (() => {
+        try {
+          SharedSecretMiddleware({ requireSecrets: true } as never);
+        } catch (err) {
+          return err;
+        }
+      })(),
+    ],
+  ])("prints %s without a stack trace where Moleculer's runner and loggers inspect it", (_what, err) => {
+    expect(inspect(err)).toMatch(/^\[(SharedSecretStartError|TypeError)\]$/);
+    expect((err as Error).message).toMatch(/^Shared secret: /);
   });
 });

@@ -5,7 +5,7 @@ import { SharedSecretMiddleware, type SharedSecretOptions } from "../../index";
 import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 
-const REFUSAL = /no secret configured and requireSecret is set/;
+const REFUSAL = /^Shared secret: .*; requireSecret is set, so this node does not start\.$/;
 
 /** A broker with the middleware and one service that records whether it was started. */
 function brokerWith(options: SharedSecretOptions) {

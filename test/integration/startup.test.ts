@@ -35,12 +35,12 @@ describe("starting the reference app", () => {
       .output()
       .split("\n")
       .filter((line) => line.includes("SHARED_SECRET"));
-    // The store's error line (what is missing), then the refusal (why the node stops).
-    expect(naming).toHaveLength(2);
-    expect(naming[0]).toContain("Shared secret: no secret configured (set SHARED_SECRET, SHARED_SECRET_FILE");
-    expect(naming[1]).toContain(
-      'Shared secret: no secret configured and requireSecret is set: set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option.',
+    // One line, once: what is missing and why the node stops; no stack trace, no promise of 500s.
+    expect(naming).toHaveLength(1);
+    expect(naming[0]).toContain(
+      'Shared secret: no secret configured (set SHARED_SECRET, SHARED_SECRET_FILE or the "secret" option); requireSecret is set, so this node does not start.',
     );
+    expect(app.output()).not.toMatch(/refused with 500|\n\s+at /);
     // Refused before any service starts: the gateway never listens.
     expect(app.output()).not.toContain("listening");
   });
