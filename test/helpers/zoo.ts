@@ -9,7 +9,12 @@ import os from "node:os";
 import path from "node:path";
 import type { BrokerOptions, Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { SharedSecretGateway, SharedSecretMiddleware, type SharedSecretGatewayOptions } from "../../index";
+import {
+  SharedSecretGateway,
+  SharedSecretMiddleware,
+  type SharedSecretGatewayOptions,
+  type SharedSecretOptions,
+} from "../../index";
 import { startGatewayOnLoopback } from "../../support/loopback";
 import { SECRET } from "./app";
 import { localBroker } from "./broker";
@@ -72,6 +77,8 @@ export interface Shape {
   readonly name: string;
   readonly settings: Record<string, unknown>;
   readonly door?: SharedSecretGatewayOptions;
+  /** The middleware's options over `{ secret }` (e.g. `token`). */
+  readonly middleware?: SharedSecretOptions;
   readonly broker?: BrokerOptions;
   readonly schema?: Partial<Schema>;
   /** Paths a request without the secret may reach (with GET), and what they answer. */
@@ -196,7 +203,7 @@ export async function startShape(shape: Shape, door: boolean): Promise<ZooGatewa
   const broker = localBroker(door ? "zoo" : "zoo-plain", {
     logger,
     logLevel: "debug",
-    middlewares: door ? [SharedSecretMiddleware({ secret: SECRET })] : [],
+    middlewares: door ? [SharedSecretMiddleware(shape.middleware ?? { secret: SECRET })] : [],
     ...shape.broker,
   });
   const gateway: Schema = {

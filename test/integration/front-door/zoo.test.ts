@@ -3,7 +3,9 @@
  * moleculer-web wrong: each request here is sent to the door and, where it matters, to the same
  * gateway as plain moleculer-web.
  */
+import net from "node:net";
 import { SECRET } from "../../helpers/app";
+import { startKeyServer, type KeyServer } from "../../helpers/token-app";
 import { NO_SECRET } from "../../helpers/contract";
 import { SHAPES, startShape, WITH_SECRET, type Shape, type ZooGateway } from "../../helpers/zoo";
 
@@ -243,5 +245,70 @@ describe("a versioned gateway", () => {
     expect((await gw.door().call("/users/1")).status).toBe(401);
     expect((await gw.door().call("/users/1", WITH_SECRET)).status).toBe(200);
     expect((await gw.door().call("/health")).status).toBe(200);
+  });
+});
+
+describe("a refused request whose body is still on its way", () => {
+  const gw = both("path parameters with an open health");
+
+  it("is answered 401 with Connection: close, and the connection is closed rather than drained", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: "127.0.0.1", port: gw.door().port });
+      let text = "";
+      socket.setTimeout(10000, () => socket.destroy(new Error("the server kept the connection open")));
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+      socket.write(
+        "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n" + "a".repeat(1000),
+      );
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+  });
+
+  it("keeps a refused request without a body on its keep-alive connection", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: "127.0.0.1", port: gw.door().port });
+      let text = "";
+      socket.on("data", (chunk: Buffer) => {
+        text += chunk.toString("latin1");
+        if (text.includes("}")) socket.end();
+      });
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+      socket.write("GET /users/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(answer).toMatch(/\r\nConnection: keep-alive\r\n/i);
+  });
+});
+
+describe("a token gateway with path parameters", () => {
+  let keys: KeyServer;
+  let door: ZooGateway;
+  let plain: ZooGateway;
+  beforeAll(async () => {
+    keys = await startKeyServer();
+    const shape = SHAPES.find((s) => s.name === "path parameters with an open health")!;
+    [door, plain] = await Promise.all([
+      startShape({ ...shape, middleware: { token: keys.token } }, true),
+      startShape(shape, false),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([door?.stop(), plain?.stop()]);
+    await keys?.keys.close();
+  });
+
+  it("answers GET /users/%E0 with 401 without a token and as moleculer-web does with one, and keeps serving", async () => {
+    expect((await door.call("/users/%E0")).status).toBe(401);
+    const token = await keys.sign();
+    const [admitted, bare] = await Promise.all([
+      door.call("/users/%E0", { authorization: `Bearer ${token}` }),
+      plain.call("/users/%E0"),
+    ]);
+    expect(admitted.status).toBe(bare.status);
+    expect((await door.call("/users/1", { authorization: `Bearer ${token}` })).status).toBe(200);
   });
 });
