@@ -4,7 +4,7 @@
  * (UDP discovery off, static peers). The secret travels only to actions that announce they check it,
  * and no context on the gateway's node holds it, even when a call times out.
  */
-import { ServiceBroker, type Context, type ServiceSchema } from "moleculer";
+import { Errors, ServiceBroker, type Context, type ServiceSchema } from "moleculer";
 import type { IncomingMessage } from "node:http";
 import ApiGateway from "moleculer-web";
 import { SharedSecretGateway, SharedSecretMiddleware, gatewayExposure } from "../../../index";
@@ -19,6 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Everything the nodes saw: handler metas, the request's meta at onError, events, the logs. */
 const seen: string[] = [];
+let flakyCalls = 0;
 const requestMetas: string[] = [];
 
 function tcpBroker(
@@ -58,7 +59,11 @@ describe("a gateway node, a health-only node without the middleware and a protec
     gateway = tcpBroker(
       "gw",
       ports,
-      { middlewares: [SharedSecretMiddleware({ secret: SECRET })], logLevel: "trace" },
+      {
+        retryPolicy: { enabled: true, retries: 0, delay: 10 },
+        middlewares: [SharedSecretMiddleware({ secret: SECRET })],
+        logLevel: "trace",
+      },
       logger,
     );
     healthNode = tcpBroker("health", ports, {});
@@ -78,6 +83,12 @@ describe("a gateway node, a health-only node without the middleware and a protec
         read(ctx: Context) {
           seen.push(JSON.stringify(ctx.meta));
           return { message: "Access granted" };
+        },
+        flaky(ctx: Context) {
+          seen.push(JSON.stringify(ctx.meta));
+          flakyCalls++;
+          if (flakyCalls % 2 === 1) throw new Errors.MoleculerRetryableError("try again", 503);
+          return { attempt: flakyCalls };
         },
         async slow(ctx: Context) {
           await sleep(400);
@@ -100,6 +111,17 @@ describe("a gateway node, a health-only node without the middleware and a protec
               "GET /vault": "vault.read",
               "GET /slow": "vault.slow",
             },
+            onAfterCall(
+              this: unknown,
+              ctx: Context,
+              _route: unknown,
+              _req: unknown,
+              _res: unknown,
+              data: unknown,
+            ) {
+              requestMetas.push(JSON.stringify(ctx.meta));
+              return data;
+            },
             callOptions: { timeout: 100, retries: 0 },
             onError(
               this: unknown,
@@ -116,6 +138,24 @@ describe("a gateway node, a health-only node without the middleware and a protec
       },
     } as ServiceSchema);
     await Promise.all([healthNode.start(), protectedNode.start(), gateway.start()]);
+    const record = (ctx: Context, data: unknown) => {
+      requestMetas.push(JSON.stringify(ctx.meta));
+      return data;
+    };
+    api.addRoute({
+      path: "/retry",
+      aliases: { "GET /": "vault.flaky" },
+      callOptions: { retries: 2 },
+      onAfterCall: (ctx: Context, _route: unknown, _req: unknown, _res: unknown, data: unknown) =>
+        record(ctx, data),
+    });
+    api.addRoute({
+      path: "/fallback",
+      aliases: { "GET /": "vault.slow" },
+      callOptions: { timeout: 100, fallbackResponse: { fallback: true } },
+      onAfterCall: (ctx: Context, _route: unknown, _req: unknown, _res: unknown, data: unknown) =>
+        record(ctx, data),
+    });
     await gateway.waitForServices(["health", "vault"], 20000);
     await protectedNode.waitForServices(["api"], 20000);
     port = portOf(api);
@@ -150,6 +190,26 @@ describe("a gateway node, a health-only node without the middleware and a protec
     expect(requestMetas[0]).not.toContain(SECRET);
     expect(seen.join("\n")).not.toContain(SECRET);
     expect(logger.lines.join("\n")).not.toContain(SECRET);
+  });
+
+  it("carries the secret again on a retry to the node that checks it, and leaves it in no context", async () => {
+    requestMetas.length = 0;
+    seen.length = 0;
+    const res = await request(port, "/retry", OK);
+    expect(res.status).toBe(200);
+    expect(seen).toHaveLength(2); // the first attempt failed, the retry passed the check
+    expect([...seen, ...requestMetas].join("\n")).not.toContain(SECRET);
+    expect(requestMetas).toHaveLength(1);
+  });
+
+  it("leaves the secret in no context when a timed-out call answers with its fallback", async () => {
+    requestMetas.length = 0;
+    const res = await request(port, "/fallback", OK);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ fallback: true });
+    await sleep(600);
+    expect(requestMetas).toHaveLength(1);
+    expect(requestMetas[0]).not.toContain(SECRET);
   });
 
   it("shows in the exposure report that the open /health is not refused by an action check", () => {
