@@ -8,6 +8,7 @@
 import type { ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import type {} from "../index"; // the `sharedSecret` schema option's types
+import { CONTROL_NS, spin } from "./busy";
 import { library } from "./package";
 
 /**
@@ -27,6 +28,7 @@ export function gatewayService(guarded: boolean): ServiceSchema<ApiSettingsSchem
           bodyParsers: { json: true, urlencoded: false },
           aliases: {
             "GET /protected": "protected.access",
+            "GET /busy": "protected.busy",
             "GET /health": { action: "health.check", sharedSecret: false },
           },
         },
@@ -40,6 +42,11 @@ export const protectedService: ServiceSchema = {
   name: "protected",
   actions: {
     access() {
+      return { message: "Access granted" };
+    },
+    /** The positive control: `access` plus a known cost. */
+    busy() {
+      spin(CONTROL_NS);
       return { message: "Access granted" };
     },
   },

@@ -176,7 +176,8 @@ export function leakRows({ measurements, runs, secretLength }: LeakSettings): Ro
         `max abs(t) median ${median(ts).toFixed(2)}, highest ${Math.max(...ts).toFixed(2)}; ` +
         `means ${meanA.toFixed(0)} vs ${meanB.toFixed(0)} ns; ${measurements.toLocaleString("en-US")} per run`,
       target: mustLeak === null ? undefined : mustLeak ? `${runs} of ${runs}` : `≤ ${allowed} of ${runs}`,
-      pass: mustLeak === null ? undefined : mustLeak ? over === runs : over <= allowed,
+      verdict: mustLeak === null ? undefined : (mustLeak ? over === runs : over <= allowed) ? "PASS" : "MISS",
+      control: figure.includes("control"),
     });
   }
   if (accepted !== 0) throw new Error("a wrong value was accepted during the leak check");

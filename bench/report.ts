@@ -1,27 +1,35 @@
 /**
- * The benchmark's single output table: one row per figure, with its spread over rounds and, where
- * the issue sets one, the target and PASS/MISS. Verdicts are printed, never turned into an exit code.
+ * The benchmark's single output table: one row per figure, with its 95% confidence interval (of the
+ * median over rounds, or of the median paired difference) or how it was obtained, and, where the
+ * issue sets one, the target and the verdict on the interval. Verdicts are printed, never turned
+ * into an exit code.
  */
-import type { Summary } from "./stats";
+import { judge, medianInterval, type Interval, type Summary, type Target, type Verdict } from "./stats";
 
 export interface Row {
   readonly section: string;
   readonly figure: string;
   readonly value: string;
-  /** Interquartile range over rounds, or how the figure was obtained. */
+  /** "95% CI a – b" for a judged figure; otherwise an IQR over rounds, or how the figure was obtained. */
   readonly spread: string;
   readonly target?: string;
-  readonly pass?: boolean;
+  readonly verdict?: Verdict;
+  /** For UNDECIDED: the rounds it would need. */
+  readonly roundsNeeded?: number;
+  /** A control (A/A, positive control): a verdict on the harness, not on the library. */
+  readonly control?: boolean;
 }
 
 export function ns(value: number): string {
-  if (value >= 10000) return `${(value / 1000).toFixed(1)} µs`;
-  if (value >= 1000) return `${(value / 1000).toFixed(2)} µs`;
-  return `${value.toFixed(1)} ns`;
+  const sign = value < 0 ? "−" : "";
+  const abs = Math.abs(value);
+  if (abs >= 10000) return `${sign}${(abs / 1000).toFixed(1)} µs`;
+  if (abs >= 1000) return `${sign}${(abs / 1000).toFixed(2)} µs`;
+  return `${sign}${abs.toFixed(1)} ns`;
 }
 
 export function nsSpread(s: Summary): string {
-  return `${ns(s.q1)} – ${ns(s.q3)}`;
+  return `IQR ${ns(s.q1)} – ${ns(s.q3)}`;
 }
 
 export function ratio(value: number, digits = 3): string {
@@ -29,26 +37,107 @@ export function ratio(value: number, digits = 3): string {
 }
 
 export function ratioSpread(s: Summary, digits = 3): string {
-  return `${ratio(s.q1, digits)} – ${ratio(s.q3, digits)}`;
+  return `IQR ${ratio(s.q1, digits)} – ${ratio(s.q3, digits)}`;
 }
 
 export function perSecond(value: number): string {
   return `${Math.round(value).toLocaleString("en-US")}/s`;
 }
 
+/**
+ * A row for a figure given round by round (`values`): its median and 95% CI, judged against
+ * `target` when there is one. `format` prints one value (ns, a ratio...); `targetText` says the target.
+ */
+export function judgedRow(
+  section: string,
+  figure: string,
+  values: readonly number[],
+  format: (value: number) => string,
+  target?: { text: string; bounds: Target; control?: boolean },
+): Row {
+  const interval: Interval = medianInterval(values);
+  const judgement = target === undefined ? undefined : judge(interval, target.bounds);
+  return {
+    section,
+    figure,
+    value: format(interval.median),
+    spread: `95% CI ${format(interval.lo)} – ${format(interval.hi)} (n ${interval.n})`,
+    target: target?.text,
+    verdict: judgement?.verdict,
+    roundsNeeded: judgement?.roundsNeeded,
+    control: target?.control,
+  };
+}
+
+function verdictCell(r: Row): string {
+  if (r.verdict === undefined) return "";
+  if (r.verdict !== "UNDECIDED") return r.verdict;
+  const n = r.roundsNeeded;
+  return n === undefined || !Number.isFinite(n)
+    ? "UNDECIDED"
+    : `UNDECIDED (~${n.toLocaleString("en-US")} rounds)`;
+}
+
 /** Renders rows as a Markdown table (readable in a terminal, pasteable into BENCHMARKS.md). */
 export function renderTable(rows: readonly Row[]): string {
-  const header = ["#", "figure", "value (median)", "spread: IQR over rounds, or basis", "target", "verdict"];
-  const cells = rows.map((r) => [
-    r.section,
-    r.figure,
-    r.value,
-    r.spread,
-    r.target ?? "",
-    r.pass === undefined ? "" : r.pass ? "PASS" : "MISS",
-  ]);
+  const header = ["#", "figure", "value (median)", "95% CI of the median, or spread", "target", "verdict"];
+  const cells = rows.map((r) => [r.section, r.figure, r.value, r.spread, r.target ?? "", verdictCell(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => [...c[i]].length)));
   const line = (c: readonly string[]): string =>
     `| ${c.map((text, i) => text + " ".repeat(widths[i] - [...text].length)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.map(line)].join("\n");
+}
+
+/** A control's row: its interval, and whether `expected` holds of it. */
+function controlRow(
+  section: string,
+  figure: string,
+  values: readonly number[],
+  format: (v: number) => string,
+  target: string,
+  expected: (interval: Interval) => boolean,
+): Row {
+  const interval = medianInterval(values);
+  return {
+    section,
+    figure,
+    value: format(interval.median),
+    spread: `95% CI ${format(interval.lo)} – ${format(interval.hi)} (n ${interval.n})`,
+    target,
+    verdict: expected(interval) ? "PASS" : "MISS",
+    control: true,
+  };
+}
+
+/**
+ * The A/A control of a section: the same variant measured twice as a pair. Its interval must
+ * contain 0 (PASS), or the harness sees a difference where there is none (MISS).
+ */
+export function aaRow(
+  section: string,
+  figure: string,
+  values: readonly number[],
+  format: (v: number) => string,
+): Row {
+  return controlRow(
+    section,
+    `A/A control: ${figure}`,
+    values,
+    format,
+    "CI contains 0",
+    (i) => i.lo <= 0 && i.hi >= 0,
+  );
+}
+
+/**
+ * The positive control of a section: a known cost added (a busy loop), which must be detected: the
+ * whole interval above 0 (PASS); the figure also shows how close it comes to the cost added.
+ */
+export function positiveRow(
+  section: string,
+  figure: string,
+  values: readonly number[],
+  format: (v: number) => string,
+): Row {
+  return controlRow(section, `positive control: ${figure}`, values, format, "CI above 0", (i) => i.lo > 0);
 }

@@ -7,10 +7,11 @@
  * generators are child processes stopped before the end. See BENCHMARKS.md for what each figure means.
  *
  * BENCH_QUICK=1 runs every section with few rounds (a smoke run, figures not meaningful).
- * BENCH_ONLY=L (or 1,3,T, ...) runs only the sections named.
+ * BENCH_ONLY=L (or 1,3,D,T, ...) runs only the sections named.
  */
 import { cpus } from "node:os";
 import { callRows } from "./calls";
+import { doorRows } from "./door";
 import { httpRows } from "./http";
 import { leakRows } from "./leak";
 import { sinkValue } from "./micro";
@@ -26,14 +27,16 @@ const settings = quick
   ? {
       micro: { rounds: 3, sampleMs: 2 },
       calls: { rounds: 20, callsPerRound: 500 },
-      http: { rounds: 1, seconds: 1, connections: 10 },
+      http: { rounds: 2, seconds: 0.5, connections: 10 },
+      door: { rounds: 10, requestsPerRound: 50 },
       leak: { measurements: 4000, runs: 3, secretLength: 4096 },
       tokens: { rounds: 5, callsPerRound: 100 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { rounds: 400, callsPerRound: 2000 },
-      http: { rounds: 20, seconds: 1, connections: 10 },
+      http: { rounds: 60, seconds: 0.5, connections: 10 },
+      door: { rounds: 300, requestsPerRound: 200 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
       tokens: { rounds: 30, callsPerRound: 400 },
     };
@@ -60,16 +63,20 @@ async function main(): Promise<void> {
   await section("1. verification alone", () => verificationRows(settings.micro));
   await section("2. broker.call on one broker", () => callRows(settings.calls));
   await section("3. HTTP (autocannon, 127.0.0.1)", () => httpRows(settings.http));
+  await section("D. the door in process", () => doorRows(settings.door));
   await section("4. growth", () => growthRows(settings.micro));
   await section("T. gateway-signed tokens", () => tokenRows(settings.tokens));
   await section("L. timing-leak check", () => leakRows(settings.leak));
 
   process.stdout.write(`Measured: the compiled package ${what}, loaded from ${measured.entry}.\n\n`);
   process.stdout.write(`${renderTable(rows)}\n`);
-  const missed = rows.filter((r) => r.pass === false).length;
-  const targets = rows.filter((r) => r.pass !== undefined).length;
+  const judged = rows.filter((r) => r.verdict !== undefined && r.control !== true);
+  const controls = rows.filter((r) => r.verdict !== undefined && r.control === true);
+  const countOf = (list: readonly Row[], verdict: string): number =>
+    list.filter((r) => r.verdict === verdict).length;
   process.stdout.write(
-    `\n${targets - missed} of ${targets} targets PASS, ${missed} MISS` +
+    `\n${judged.length} targets: ${countOf(judged, "PASS")} PASS, ${countOf(judged, "MISS")} MISS, ` +
+      `${countOf(judged, "UNDECIDED")} UNDECIDED; controls: ${countOf(controls, "PASS")} of ${controls.length} as expected` +
       `${quick ? " (BENCH_QUICK: figures not meaningful)" : ""}; ` +
       `${((Date.now() - started) / 1000).toFixed(0)} s; node ${process.version}; ` +
       `${cpus().length} x ${cpu}. The exit code does not depend on targets.\n`,

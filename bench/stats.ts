@@ -112,3 +112,85 @@ export function shuffle<T>(items: T[]): T[] {
   }
   return items;
 }
+
+/**
+ * The distribution-free 95% confidence interval of a median from `n` values (the order-statistic
+ * interval): 0-based ranks [lo, hi] of the sorted values such that the median lies between them
+ * with probability ≥ 0.95, from the Binomial(n, 1/2) distribution of how many values fall below
+ * it. Exact for every n (log-space probabilities); n < 6 has no such interval: the extremes then.
+ */
+export function medianRanks(n: number, confidence = 0.95): [number, number] {
+  if (n < 6) return [0, Math.max(0, n - 1)];
+  const tail = (1 - confidence) / 2;
+  // P(X ≤ k) for X ~ Binomial(n, 1/2), summed until it passes `tail`.
+  let logPmf = -n * Math.LN2; // P(X = 0)
+  let cumulative = 0;
+  let k = 0;
+  for (; k <= n; k++) {
+    const next = cumulative + Math.exp(logPmf);
+    if (next > tail) break;
+    cumulative = next;
+    logPmf += Math.log((n - k) / (k + 1));
+  }
+  // P(X ≤ k - 1) ≤ tail: the k-th smallest (0-based k - 1 .. ) bounds the median from below.
+  const lo = Math.max(0, k - 1);
+  return [lo, n - 1 - lo];
+}
+
+/** A median with its 95% confidence interval (order statistics), over `n` values. */
+export interface Interval {
+  median: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+export function medianInterval(values: readonly number[]): Interval {
+  const sorted = [...values].sort((a, b) => a - b);
+  const [lo, hi] = medianRanks(sorted.length);
+  return { median: median(sorted), lo: sorted[lo], hi: sorted[hi], n: sorted.length };
+}
+
+/** Round-by-round differences `a[i] − b[i]` (with − without, measured in the same round). */
+export function pairedDifferences(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((value, i) => value - b[i]);
+}
+
+/** A target on a figure: at most `max`, at least `min`, or both (a range). */
+export interface Target {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export type Verdict = "PASS" | "MISS" | "UNDECIDED";
+
+export interface Judgement {
+  verdict: Verdict;
+  /** For UNDECIDED: about how many rounds would narrow the interval to the margin (∞ if none could). */
+  roundsNeeded?: number;
+}
+
+/**
+ * Judges an interval against a target: PASS when the whole interval is inside it, MISS when the
+ * whole interval is outside, UNDECIDED otherwise. The rounds needed assume the interval narrows as
+ * 1/√n around its median, until its half-width is below the median's distance to the nearest bound.
+ */
+export function judge(interval: Interval, target: Target): Judgement {
+  const { lo, hi, median: m, n } = interval;
+  const min = target.min ?? -Infinity;
+  const max = target.max ?? Infinity;
+  if (lo >= min && hi <= max) return { verdict: "PASS" };
+  if (hi < min || lo > max) return { verdict: "MISS" };
+  const distance = Math.min(Math.abs(m - min), Math.abs(m - max));
+  const halfWidth = Math.max(m - lo, hi - m);
+  if (!(distance > 0)) return { verdict: "UNDECIDED", roundsNeeded: Infinity };
+  return { verdict: "UNDECIDED", roundsNeeded: Math.ceil(n * (halfWidth / distance) ** 2) };
+}
+
+/**
+ * The order of a pair's two variants in round `r`, alternating: A then B in even rounds, B then A in
+ * odd ones, so that a drift within a round weighs on both sides of their difference alike.
+ */
+export function alternate<T>(a: T, b: T, round: number): [T, T] {
+  return round % 2 === 0 ? [a, b] : [b, a];
+}

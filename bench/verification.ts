@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { bufferCheck, hmacCheck, oursCheck } from "./checks";
 import { bytesPerCall, ratioPerRound, runInterleaved, type MicroVariant } from "./micro";
-import { ns, nsSpread, ratio, ratioSpread, type Row } from "./report";
-import { summarize } from "./stats";
+import { aaRow, judgedRow, ns, ratio, type Row } from "./report";
+import { pairedDifferences } from "./stats";
 import { copies, lastCharWrong, makeSecret } from "./values";
 
 export interface MicroSettings {
@@ -29,6 +29,8 @@ export function verificationRows({ rounds, sampleMs }: MicroSettings): Row[] {
   };
   const variants: MicroVariant[] = [
     { name: "harness", run: (value: string) => value.length, inputs: inputs.accepted },
+    // The A/A control: the same check, a matcher of its own, timed as one more variant.
+    { name: "ours again: accepted", run: oursCheck([secret]), inputs: inputs.accepted },
   ];
   for (const [method, run] of Object.entries(methods)) {
     for (const [input, values] of Object.entries(inputs)) {
@@ -45,28 +47,37 @@ export function verificationRows({ rounds, sampleMs }: MicroSettings): Row[] {
   const get = (name: string): number[] => results.get(name) as number[];
   const rows: Row[] = [];
   for (const variant of variants) {
-    const s = summarize(get(variant.name));
+    if (variant.name === "ours again: accepted") continue;
     const isOursAccepted = variant.name === "ours: accepted";
-    rows.push({
-      section: "1",
-      figure: `${variant.name === "harness" ? "harness alone (value.length)" : variant.name} ns/check`,
-      value: ns(s.median),
-      spread: nsSpread(s),
-      target: isOursAccepted ? "< 150 ns" : undefined,
-      pass: isOursAccepted ? s.median < 150 : undefined,
-    });
+    rows.push(
+      judgedRow(
+        "1",
+        `${variant.name === "harness" ? "harness alone (value.length)" : variant.name} ns/check`,
+        get(variant.name),
+        ns,
+        isOursAccepted ? { text: "< 150 ns", bounds: { max: 150 } } : undefined,
+      ),
+    );
   }
+  rows.push(
+    aaRow(
+      "1",
+      "ours again − ours, accepted (two matchers of one secret)",
+      pairedDifferences(get("ours again: accepted"), get("ours: accepted")),
+      ns,
+    ),
+  );
   for (const other of ["HMAC both sides", "Buffer.from+tSE"]) {
-    const r = summarize(ratioPerRound(get(`${other}: accepted`), get("ours: accepted")));
     const isHmac = other === "HMAC both sides";
-    rows.push({
-      section: "1",
-      figure: `${other} / ours, accepted (times slower)`,
-      value: `${ratio(r.median, 1)}x`,
-      spread: ratioSpread(r, 1),
-      target: isHmac ? "≥ 10x" : undefined,
-      pass: isHmac ? r.median >= 10 : undefined,
-    });
+    rows.push(
+      judgedRow(
+        "1",
+        `${other} / ours, accepted (times slower)`,
+        ratioPerRound(get(`${other}: accepted`), get("ours: accepted")),
+        (v) => `${ratio(v, 1)}x`,
+        isHmac ? { text: "≥ 10x", bounds: { min: 10 } } : undefined,
+      ),
+    );
   }
   for (const method of Object.keys(methods)) {
     const worst = Math.max(
@@ -81,11 +92,14 @@ export function verificationRows({ rounds, sampleMs }: MicroSettings): Row[] {
       value: `${worst.toFixed(0)} B`,
       spread: "median of 15 × 1,000 checks",
       target: isOurs ? "0 B" : undefined,
-      pass: isOurs ? worst === 0 : undefined,
+      verdict: isOurs ? (worst === 0 ? "PASS" : "MISS") : undefined,
     });
   }
   return rows;
 }
+
+/** Section 4's A/A control: one secret again, a matcher of its own. */
+const AGAIN = "1 secret again, value matches the last";
 
 /** Section 4: growth with the number of secrets and with the presented value's length. */
 export function growthRows({ rounds, sampleMs }: MicroSettings): Row[] {
@@ -109,6 +123,7 @@ export function growthRows({ rounds, sampleMs }: MicroSettings): Row[] {
     });
   }
   variants.push(
+    { name: AGAIN, run: oursCheck(one), inputs: copies(one[0]) },
     { name: "16 secrets, value matches the first", run: oursCheck(sixteen), inputs: copies(sixteen[0]) },
     {
       name: "16 secrets, value matches none",
@@ -134,28 +149,32 @@ export function growthRows({ rounds, sampleMs }: MicroSettings): Row[] {
 
   const results = runInterleaved(variants, { rounds, sampleMs });
   const get = (name: string): number[] => results.get(name) as number[];
-  const rows: Row[] = variants.map((variant) => {
-    const s = summarize(get(variant.name));
-    return { section: "4", figure: `${variant.name} ns/check`, value: ns(s.median), spread: nsSpread(s) };
-  });
+  const rows: Row[] = variants
+    .filter((variant) => variant.name !== AGAIN)
+    .map((variant) => judgedRow("4", `${variant.name} ns/check`, get(variant.name), ns));
+  rows.push(
+    aaRow(
+      "4",
+      "1 secret, matches the last: again − first (two matchers)",
+      pairedDifferences(get(AGAIN), get("1 secret, value matches the last")),
+      ns,
+    ),
+  );
 
   const relative = (
     name: string,
     base: string,
     figure: string,
     target?: string,
-    passes?: (median: number) => boolean,
-  ): Row => {
-    const r = summarize(ratioPerRound(get(name), get(base)));
-    return {
-      section: "4",
+    bounds?: { min?: number; max?: number },
+  ): Row =>
+    judgedRow(
+      "4",
       figure,
-      value: `${ratio(r.median, 2)}x`,
-      spread: ratioSpread(r, 2),
-      target,
-      pass: passes?.(r.median),
-    };
-  };
+      ratioPerRound(get(name), get(base)),
+      (v) => `${ratio(v, 2)}x`,
+      target === undefined || bounds === undefined ? undefined : { text: target, bounds },
+    );
   const single = "1 secret, value matches the last";
   for (const n of [2, 4, 16]) {
     rows.push(relative(`${n} secrets, value matches the last`, single, `${n} secrets / 1 secret`));
@@ -166,7 +185,7 @@ export function growthRows({ rounds, sampleMs }: MicroSettings): Row[] {
       "16 secrets, value matches the last",
       "16 secrets: match first / match last",
       "0.9 – 1.1",
-      (m) => m >= 0.9 && m <= 1.1,
+      { min: 0.9, max: 1.1 },
     ),
     relative(
       "value of 8 KB, one 64-char secret",
@@ -178,7 +197,7 @@ export function growthRows({ rounds, sampleMs }: MicroSettings): Row[] {
       "SHA-256 of an 8 KB value (yardstick)",
       "8 KB value / SHA-256 of 8 KB",
       "≤ 1",
-      (m) => m <= 1,
+      { max: 1 },
     ),
     relative(
       "8 KB value, 8 KB secret, accepted",

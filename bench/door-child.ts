@@ -1,0 +1,203 @@
+/**
+ * Child process of section D: the door's own cost in process, without the network. Each gateway is
+ * a real moleculer-web service (with the package's door and middleware, or without), on a broker of
+ * its own and a copy of its own of moleculer, moleculer-web and the package (loaded afresh, so no
+ * two gateways share inline-cache feedback: the door's requests would otherwise tax the plain
+ * gateway's code too). Requests are real `IncomingMessage`s, built as Node's HTTP parser builds them
+ * (`_addHeaderLines` on the raw header list, url, method, then the end of the body), answered
+ * through real `ServerResponse`s; each is handed to the service's `httpHandler` (the door's, or
+ * moleculer-web's) and awaited until moleculer-web has answered.
+ *
+ * Every round times a batch of requests for each variant (time per request, hrtime), in an order
+ * that alternates (shuffled, then reversed). It sends { times: { variant: ns[] } } to its parent,
+ * and stops. argv: rounds, requests per round.
+ */
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type * as Moleculer from "moleculer";
+import type * as Library from "../index";
+import { protectedService } from "./gateway";
+import { root } from "./package";
+import { shuffle } from "./stats";
+import { makeSecret } from "./values";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+interface Copy {
+  ServiceBroker: typeof Moleculer.ServiceBroker;
+  ApiGateway: Moleculer.ServiceSchema;
+  library: typeof Library;
+}
+
+/** moleculer, moleculer-web and the package (dist/), loaded afresh: their own functions, their own feedback. */
+function freshCopy(): Copy {
+  const prefixes = [join(root, "node_modules", "moleculer"), join(root, "dist")];
+  for (const key of Object.keys(require.cache)) {
+    if (prefixes.some((prefix) => key.startsWith(prefix))) delete require.cache[key];
+  }
+  const load = createRequire(join(root, "package.json"));
+  return {
+    ServiceBroker: (load("moleculer") as typeof Moleculer).ServiceBroker,
+    ApiGateway: load("moleculer-web") as Moleculer.ServiceSchema,
+    library: load("moleculer-shared-secret") as typeof Library,
+  };
+}
+
+interface GatewayShape {
+  guarded: boolean;
+  secrets: readonly string[];
+  /** Extra aliases before the measured one (moleculer-web looks its aliases up in order). */
+  aliases: number;
+}
+
+/** A started gateway of the given shape, served by `server: false` moleculer-web: its httpHandler. */
+async function startGateway(
+  nodeID: string,
+  shape: GatewayShape,
+): Promise<{ handler: Handler; stop(): Promise<void> }> {
+  const { ServiceBroker, ApiGateway, library } = freshCopy();
+  const broker = new ServiceBroker({
+    nodeID,
+    logger: false,
+    transporter: null,
+    middlewares: shape.guarded ? [library.SharedSecretMiddleware({ secret: [...shape.secrets] })] : [],
+  });
+  broker.createService({ ...protectedService });
+  const aliases: Record<string, string> = {};
+  for (let i = 0; i < shape.aliases; i++) aliases[`GET /other/${i}`] = "protected.access";
+  aliases["GET /protected"] = "protected.access";
+  aliases["GET /busy"] = "protected.busy";
+  const api = broker.createService({
+    name: "api",
+    mixins: shape.guarded ? [library.SharedSecretGateway(), ApiGateway] : [ApiGateway],
+    settings: {
+      server: false,
+      routes: [
+        {
+          path: "/",
+          mappingPolicy: "restrict",
+          autoAliases: false,
+          bodyParsers: { json: true, urlencoded: false },
+          aliases,
+        },
+      ],
+    },
+  });
+  await broker.start();
+  const handler = (api as unknown as { httpHandler: Handler }).httpHandler;
+  return { handler, stop: () => broker.stop() };
+}
+
+/** What a request is: its URL and raw header list (name, value, ...). */
+interface RequestShape {
+  url: string;
+  raw: readonly string[];
+}
+
+const socket = new Socket();
+
+/**
+ * An IncomingMessage as Node's parser and server make one (parserOnHeadersComplete, the end of a
+ * body-less message, and the server's read of its headers before the request handler runs).
+ */
+function incoming({ url, raw }: RequestShape): IncomingMessage {
+  const req = new IncomingMessage(socket);
+  req.httpVersionMajor = 1;
+  req.httpVersionMinor = 1;
+  req.httpVersion = "1.1";
+  req.url = url;
+  (req as unknown as { _addHeaderLines(h: string[], n: number): void })._addHeaderLines([...raw], raw.length);
+  req.method = "GET";
+  req.complete = true;
+  req.push(null);
+  // Node's server reads `req.headers` (its `expect`, for one) before the request handler runs.
+  void req.headers;
+  return req;
+}
+
+interface Variant {
+  handler: Handler;
+  request: RequestShape;
+  /** A tenth of the batch for the heavy shapes (a 4 KB query, 1,000 aliases, 64 headers). */
+  heavy?: boolean;
+}
+
+/** Sends `count` requests of `variant`, one after the other, and returns ns per request. */
+async function timeBatch(variant: Variant, count: number): Promise<number> {
+  const reqs: IncomingMessage[] = [];
+  const ress: ServerResponse[] = [];
+  for (let i = 0; i < count; i++) {
+    const req = incoming(variant.request);
+    reqs.push(req);
+    ress.push(new ServerResponse(req));
+  }
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await variant.handler(reqs[i], ress[i]);
+  const elapsed = Number(process.hrtime.bigint() - start);
+  // Every answer must be moleculer-web's 200 (a fast 401 would measure the wrong thing).
+  for (const res of ress)
+    if (res.statusCode !== 200) throw new Error(`section D: answered ${res.statusCode}`);
+  return elapsed / count;
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2]);
+  const perRound = Number(process.argv[3]);
+  const secret = makeSecret(64);
+  const sixteen = [...Array.from({ length: 15 }, () => makeSecret(64)), secret];
+  const base = ["Host", "127.0.0.1:3000", "User-Agent", "bench", "Accept", "*/*", "x-shared-secret", secret];
+  const many = [...base];
+  for (let i = many.length / 2; i < 64; i++) many.push(`X-Extra-Header-${i}`, `value-${i}-${"v".repeat(24)}`);
+  let query = "";
+  for (let i = 0; query.length < 4096; i++) query += `${i === 0 ? "" : "&"}field${i}=${"q".repeat(24)}`;
+  query = query.slice(0, 4096);
+  const simple: RequestShape = { url: "/protected", raw: base };
+  const plainShape = { guarded: false, secrets: [], aliases: 0 };
+  const guardedShape = { guarded: true, secrets: [secret], aliases: 0 };
+  // A gateway of its own for every variant: each sees one kind of request, as its pair's other side
+  // does, so that no gateway's code is made polymorphic by requests its counterpart never sees.
+  const shapes: Record<string, [GatewayShape, RequestShape]> = {
+    plain: [plainShape, simple],
+    "plain again": [plainShape, simple],
+    "plain, action spins": [plainShape, { url: "/busy", raw: base }],
+    guarded: [guardedShape, simple],
+    "plain, 64 headers": [plainShape, { url: "/protected", raw: many }],
+    "guarded, 64 headers": [guardedShape, { url: "/protected", raw: many }],
+    "plain, 4 KB query": [plainShape, { url: `/protected?${query}`, raw: base }],
+    "guarded, 4 KB query": [guardedShape, { url: `/protected?${query}`, raw: base }],
+    "guarded, 16 secrets": [{ guarded: true, secrets: sixteen, aliases: 0 }, simple],
+    "plain, 1,000 aliases": [{ guarded: false, secrets: [], aliases: 1000 }, simple],
+    "guarded, 1,000 aliases": [{ guarded: true, secrets: [secret], aliases: 1000 }, simple],
+  };
+  const heavy = (name: string): boolean => /64 headers|4 KB|1,000/.test(name);
+  const only = process.env.BENCH_DOOR_ONLY?.split(";");
+  const names = Object.keys(shapes).filter((name) => only === undefined || only.includes(name));
+  const variants: Record<string, Variant> = {};
+  const stops: (() => Promise<void>)[] = [];
+  for (const [i, name] of names.entries()) {
+    const [shape, request] = shapes[name];
+    const gateway = await startGateway(`d-${i}`, shape);
+    stops.push(gateway.stop);
+    variants[name] = { handler: gateway.handler, request, heavy: heavy(name) };
+  }
+  // Warm-up, then rounds.
+  const count = (name: string): number =>
+    variants[name].heavy ? Math.max(1, Math.round(perRound / 10)) : perRound;
+  for (let pass = 0; pass < 20; pass++)
+    for (const name of names) await timeBatch(variants[name], count(name));
+  const times: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  let order = names;
+  for (let round = 0; round < rounds; round++) {
+    order = round % 2 === 0 ? shuffle([...order]) : [...order].reverse();
+    for (const name of order) times[name].push(await timeBatch(variants[name], count(name)));
+  }
+  for (const stop of stops) await stop();
+  process.send?.({ times });
+}
+
+main().catch((err: unknown) => {
+  process.send?.({ error: String(err instanceof Error ? err.stack : err) });
+  process.exitCode = 1;
+});

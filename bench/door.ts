@@ -1,0 +1,73 @@
+/**
+ * Section D: the door's own cost in process (bench/door-child.ts): moleculer-web's httpHandler with
+ * the package's door and middleware against moleculer-web alone, on real IncomingMessages, without
+ * the network or a load generator sharing the cores; and how that cost grows with 64 headers, a
+ * 4 KB query string, 16 accepted secrets and 1,000 aliases. Each figure is the median, over rounds,
+ * of the paired difference (with − without, same round, alternating order), with its 95% CI.
+ */
+import { fork } from "node:child_process";
+import { join } from "node:path";
+import { CONTROL_NS } from "./busy";
+import { aaRow, judgedRow, ns, positiveRow, type Row } from "./report";
+import { pairedDifferences } from "./stats";
+
+export interface DoorSettings {
+  rounds: number;
+  requestsPerRound: number;
+}
+
+function runChild({ rounds, requestsPerRound }: DoorSettings): Promise<Record<string, number[]>> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, "door-child.js"), [String(rounds), String(requestsPerRound)], {
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    // Bounded: a child that hangs is killed.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15 * 60 * 1000);
+    let answer: { times?: Record<string, number[]>; error?: string } | undefined;
+    child.on("message", (message: typeof answer) => (answer = message));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (answer?.times !== undefined) resolve(answer.times);
+      else reject(new Error(answer?.error ?? `section D: child exited with ${code}`));
+    });
+  });
+}
+
+export async function doorRows(settings: DoorSettings): Promise<Row[]> {
+  const times = await runChild(settings);
+  const get = (name: string): number[] => times[name];
+  const diff = (a: string, b: string): number[] => pairedDifferences(get(a), get(b));
+  const rows: Row[] = [];
+  for (const name of Object.keys(times))
+    rows.push(judgedRow("D", `${name}: time per request`, get(name), ns));
+  rows.push(
+    aaRow("D", "plain again − plain (two gateways without the check)", diff("plain again", "plain"), ns),
+    positiveRow("D", `action spins ${CONTROL_NS} ns − plain`, diff("plain, action spins", "plain"), ns),
+    judgedRow("D", "the door's own cost: guarded − plain, per request", diff("guarded", "plain"), ns, {
+      text: "≤ 500 ns",
+      bounds: { max: 500 },
+    }),
+    judgedRow("D", "64 headers: guarded − plain", diff("guarded, 64 headers", "plain, 64 headers"), ns),
+    judgedRow(
+      "D",
+      "4 KB query string: guarded − plain",
+      diff("guarded, 4 KB query", "plain, 4 KB query"),
+      ns,
+    ),
+    judgedRow(
+      "D",
+      "16 accepted secrets (match the last): guarded − plain",
+      diff("guarded, 16 secrets", "plain"),
+      ns,
+    ),
+    judgedRow(
+      "D",
+      "1,000 aliases: guarded − plain (the door adds no per-alias work)",
+      diff("guarded, 1,000 aliases", "plain, 1,000 aliases"),
+      ns,
+      { text: "≤ 500 ns", bounds: { max: 500 } },
+    ),
+  );
+  return rows;
+}
