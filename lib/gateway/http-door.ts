@@ -204,8 +204,9 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
   ): unknown {
     const passed = forwardOnly || admitted(decision);
     const mark = presentedMark(name, secret, tokenHeader, token);
-    if (secret !== undefined) removeHeader(req, name);
-    if (token !== undefined) removeHeader(req, tokenHeader);
+    const owned = typeof next !== "function";
+    if (secret !== undefined) removeHeader(req, name, owned);
+    if (token !== undefined) removeHeader(req, tokenHeader, owned);
     // Nothing open, and no Express behind: every target moleculer-web could pick is refused, so
     // refuse now, before any of the gateway's own code (rootCallOptions, the request log) runs.
     if (!passed && typeof next !== "function" && !somethingOpen(gateway)) {

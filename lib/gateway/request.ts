@@ -46,12 +46,21 @@ const internals: HeaderInternals | null = (function findHeaderInternals(): Heade
 })();
 
 /**
+ * Header lines above which Node's `headers` object is already a dictionary (V8 turns an object into
+ * one after about 16 properties added by computed keys, as Node adds headers): a `delete` then costs
+ * nothing more, while a copy costs about 70 ns per header (4.4 µs for 64).
+ */
+const DICTIONARY_LINES = 16;
+
+/**
  * Removes every occurrence of the header `name` (lower case), in any letter case, from the request:
  * `headers` becomes a copy without it (a `delete` would turn Node's object into a slow dictionary),
  * `rawHeaders` is spliced, and `headersDistinct`, built now only where Node's count cannot be kept
- * in step (see {@link internals}), loses it too. Never throws.
+ * in step (see {@link internals}), loses it too. `owned`: no code but the door's has seen the
+ * request (its own server's request, not Express's), so nothing else holds its `headers` object, and
+ * with many headers the header is deleted from that object in place, with the same result. Never throws.
  */
-export function removeHeader(req: IncomingMessage, name: string): void {
+export function removeHeader(req: IncomingMessage, name: string, owned = false): void {
   try {
     const raw = req.rawHeaders;
     const own = req as unknown as Record<symbol, unknown>;
@@ -61,7 +70,11 @@ export function removeHeader(req: IncomingMessage, name: string): void {
       ? own[internals.distinct]
       : (req as { headersDistinct?: unknown }).headersDistinct;
     if (distinct !== null && typeof distinct === "object") delete (distinct as Headers)[name];
-    if ((req.headers as Headers)[name] !== undefined) replaceHeaders(req, name);
+    const headers = req.headers as Headers;
+    if (headers[name] !== undefined) {
+      if (owned && raw.length > 2 * DICTIONARY_LINES) delete headers[name];
+      else replaceHeaders(req, name);
+    }
     for (let i = raw.length - 2; i >= 0; i -= 2) {
       const field = raw[i];
       if (field.length === name.length && field.toLowerCase() === name) raw.splice(i, 2);
