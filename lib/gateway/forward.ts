@@ -61,6 +61,8 @@ type Marks = HiddenSlot<Mark>;
  * checked again by the guard of the calls made for it. `tokenName` is "" when no token is accepted.
  */
 export function presentedMark(secretName: string, secret: unknown, tokenName: string, token: unknown): Mark {
+  // The common case, the secret alone, as one literal.
+  if (tokenName === "" && typeof secret === "string") return [secretName, secret];
   const mark: string[] = [];
   if (typeof secret === "string") mark.push(secretName, secret);
   if (tokenName !== "" && typeof token === "string") mark.push(tokenName, token);

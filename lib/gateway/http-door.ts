@@ -108,6 +108,8 @@ export interface HttpDoor {
 }
 
 const LOCKED: Access = { open: false, reason: "default" };
+/** What a request that will not be put back keeps of its URLs: nothing (one object for all of them). */
+const NOTHING_TO_RESTORE = Object.freeze({ snapshot: undefined, url: undefined, original: undefined });
 const ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
 function isPreflight(req: IncomingMessage): boolean {
@@ -254,7 +256,11 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
             return writeUrlRefusal(res, req);
           }
         }
-        const before = { snapshot, url: req.url, original: (req as { originalUrl?: unknown }).originalUrl };
+        // The URLs the door left are kept only to put a request back as it came (middleware mode).
+        const before =
+          snapshot === undefined
+            ? NOTHING_TO_RESTORE
+            : { snapshot, url: req.url, original: (req as { originalUrl?: unknown }).originalUrl };
         const secret = req.headers[name];
         const token = tokenHeader === "" ? undefined : singleHeader(req, tokenHeader);
         // Checked first, before any routing: the check takes the same time whatever the route.
