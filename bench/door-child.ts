@@ -9,8 +9,8 @@
  * moleculer-web's) and awaited until moleculer-web has answered.
  *
  * Every round times a batch of requests for each variant (time per request, hrtime), in an order
- * that alternates (shuffled, then reversed). It sends { times: { variant: ns[] } } to its parent,
- * and stops. argv: rounds, requests per round.
+ * that alternates (shuffled, then reversed). It sends { times: { variant: ns[] }, lookups: { variant:
+ * alias lookups per request } } to its parent, and stops. argv: rounds, requests per round.
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
@@ -56,7 +56,7 @@ interface GatewayShape {
 async function startGateway(
   nodeID: string,
   shape: GatewayShape,
-): Promise<{ handler: Handler; stop(): Promise<void> }> {
+): Promise<{ handler: Handler; api: Record<string, unknown>; stop(): Promise<void> }> {
   const { ServiceBroker, ApiGateway, library } = freshCopy();
   const broker = new ServiceBroker({
     nodeID,
@@ -87,7 +87,7 @@ async function startGateway(
   });
   await broker.start();
   const handler = (api as unknown as { httpHandler: Handler }).httpHandler;
-  return { handler, stop: () => broker.stop() };
+  return { handler, api: api as unknown as Record<string, unknown>, stop: () => broker.stop() };
 }
 
 /** What a request is: its URL and raw header list (name, value, ...). */
@@ -176,11 +176,28 @@ async function main(): Promise<void> {
   const names = Object.keys(shapes).filter((name) => only === undefined || only.includes(name));
   const variants: Record<string, Variant> = {};
   const stops: (() => Promise<void>)[] = [];
+  const apis: Record<string, Record<string, unknown>> = {};
   for (const [i, name] of names.entries()) {
     const [shape, request] = shapes[name];
     const gateway = await startGateway(`d-${i}`, shape);
     stops.push(gateway.stop);
+    apis[name] = gateway.api;
     variants[name] = { handler: gateway.handler, request, heavy: heavy(name) };
+  }
+  // How many times each gateway looks an alias up per request (moleculer-web's resolveAlias, through
+  // which every alias lookup goes): counted over a few requests, before anything is timed.
+  const lookups: Record<string, number> = {};
+  for (const [name, variant] of Object.entries(variants)) {
+    const api = apis[name];
+    const resolveAlias = api.resolveAlias as (...args: unknown[]) => unknown;
+    let calls = 0;
+    api.resolveAlias = function counted(...args: unknown[]) {
+      calls++;
+      return resolveAlias.apply(this, args);
+    };
+    await timeBatch(variant, 10);
+    api.resolveAlias = resolveAlias;
+    lookups[name] = calls / 10;
   }
   // Warm-up, then rounds.
   const count = (name: string): number =>
@@ -194,7 +211,7 @@ async function main(): Promise<void> {
     for (const name of order) times[name].push(await timeBatch(variants[name], count(name)));
   }
   for (const stop of stops) await stop();
-  process.send?.({ times });
+  process.send?.({ times, lookups });
 }
 
 main().catch((err: unknown) => {
