@@ -34,8 +34,8 @@ const settings = quick
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
-      calls: { rounds: 400, callsPerRound: 2000 },
-      http: { rounds: 60, seconds: 0.5, connections: 10 },
+      calls: { rounds: 600, callsPerRound: 2000 },
+      http: { rounds: 80, seconds: 0.5, connections: 10 },
       door: { rounds: 300, requestsPerRound: 200 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
       tokens: { rounds: 30, callsPerRound: 400 },
