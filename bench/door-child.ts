@@ -14,36 +14,12 @@
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import type * as Moleculer from "moleculer";
-import type * as Library from "../index";
+import { freshCopy } from "./fresh";
 import { protectedService } from "./gateway";
-import { root } from "./package";
 import { shuffle } from "./stats";
 import { makeSecret } from "./values";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
-
-interface Copy {
-  ServiceBroker: typeof Moleculer.ServiceBroker;
-  ApiGateway: Moleculer.ServiceSchema;
-  library: typeof Library;
-}
-
-/** moleculer, moleculer-web and the package (dist/), loaded afresh: their own functions, their own feedback. */
-function freshCopy(): Copy {
-  const prefixes = [join(root, "node_modules", "moleculer"), join(root, "dist")];
-  for (const key of Object.keys(require.cache)) {
-    if (prefixes.some((prefix) => key.startsWith(prefix))) delete require.cache[key];
-  }
-  const load = createRequire(join(root, "package.json"));
-  return {
-    ServiceBroker: (load("moleculer") as typeof Moleculer).ServiceBroker,
-    ApiGateway: load("moleculer-web") as Moleculer.ServiceSchema,
-    library: load("moleculer-shared-secret") as typeof Library,
-  };
-}
 
 interface GatewayShape {
   guarded: boolean;

@@ -6,16 +6,19 @@
  * moleculer-web, as services/api.service.ts does; without, it is moleculer-web alone.
  */
 import type { ServiceSchema } from "moleculer";
-import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
+import type { ApiSettingsSchema } from "moleculer-web";
 import type {} from "../index"; // the `sharedSecret` schema option's types
 import { CONTROL_NS, spin } from "./busy";
-import { library } from "./package";
+import type { Copy } from "./fresh";
 
 /**
- * The gateway, with the routes of the reference app's gateway; support/loopback.ts gives it
- * 127.0.0.1 and a free port.
+ * The gateway, with the routes of the reference app's gateway, built from `copy` (its moleculer-web
+ * and package); support/loopback.ts gives it 127.0.0.1 and a free port.
  */
-export function gatewayService(guarded: boolean): ServiceSchema<ApiSettingsSchema> {
+export function gatewayService(
+  guarded: boolean,
+  { ApiGateway, library }: Pick<Copy, "ApiGateway" | "library">,
+): ServiceSchema<ApiSettingsSchema> {
   return {
     name: "api",
     mixins: guarded ? [library.SharedSecretGateway(), ApiGateway] : [ApiGateway],

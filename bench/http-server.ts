@@ -1,33 +1,56 @@
 /**
- * Child process of the HTTP section: one server, named by argv[2], on 127.0.0.1 and a free port, in
- * a process of its own so that its CPU time (`process.cpuUsage()`, asked for over IPC before and
- * after each burst of load) is that server's alone, and its JIT's feedback its own (two gateways in
- * one process would share moleculer-web's inline caches, and the check's would tax the plain one).
+ * Child process of the HTTP section: a server, named by argv[2], on 127.0.0.1 and a free port, in a
+ * process of its own so that its CPU time (`process.cpuUsage()`, asked for over IPC before and
+ * after each burst of load) is that server's alone; or ("gateways") the moleculer-web gateways of
+ * the pairs, with and without the check, each on a broker and a copy of the modules of its own (so
+ * no two share inline-cache feedback), in one process, on ports of their own: loaded one at a time,
+ * each burst's CPU time is that gateway's, and the pairs' differences carry no process-to-process
+ * offset (two processes of the same gateway differed by 0.84 µs per request, CI 0.54-1.05 µs).
  * Stops when told to, or when the parent goes away. The secret comes from the parent in
  * SHARED_SECRET (the Express sketch reads it from there too).
  */
 import { createServer } from "node:http";
-import { ServiceBroker } from "moleculer";
 import { listenOnLoopback, startGatewayOnLoopback, type Listening } from "../support/loopback";
 import type * as ExpressSketch from "./express-sketch";
 import { gatewayService, healthService, protectedService } from "./gateway";
 import { startHonoApp } from "./hono-app";
-import { benchScript, library } from "./package";
+import { freshCopy } from "./fresh";
+import { benchScript } from "./package";
 
-export type ServerKind = "guarded" | "plain" | "express" | "hono";
+export type ServerKind = "gateways" | "express" | "hono";
 
-async function startGateway(guarded: boolean, secret: string): Promise<Listening> {
-  const broker = new ServiceBroker({
-    nodeID: guarded ? "http-guarded" : "http-plain",
+/** The gateways of the "gateways" process: each on a broker and a copy of the modules of its own. */
+export const GATEWAYS = ["guarded", "plain", "plain again", "plain, action spins"] as const;
+export type GatewayName = (typeof GATEWAYS)[number];
+
+async function startGateway(name: GatewayName, secret: string): Promise<Listening> {
+  const copy = freshCopy();
+  const guarded = name === "guarded";
+  const broker = new copy.ServiceBroker({
+    nodeID: `http-${name.replace(/[^a-z]+/g, "-")}`,
     logger: false,
     transporter: null,
-    middlewares: guarded ? [library.SharedSecretMiddleware({ secret })] : [],
+    middlewares: guarded ? [copy.library.SharedSecretMiddleware({ secret })] : [],
   });
-  const { port, stop } = await startGatewayOnLoopback(broker, gatewayService(guarded), [
-    protectedService,
+  const { port, stop } = await startGatewayOnLoopback(broker, gatewayService(guarded, copy), [
+    { ...protectedService },
     healthService,
   ]);
   return { port, close: stop };
+}
+
+/** Every gateway, one after the other; ports by name. */
+async function startGateways(
+  secret: string,
+): Promise<{ ports: Record<string, number>; close(): Promise<void> }> {
+  const started: [GatewayName, Listening][] = [];
+  for (const name of GATEWAYS) started.push([name, await startGateway(name, secret)]);
+  return {
+    ports: Object.fromEntries(started.map(([name, s]) => [name, s.port])),
+    close: async () => {
+      for (const [, s] of started) await s.close();
+    },
+  };
 }
 
 function startExpress(): Promise<Listening> {
@@ -35,17 +58,13 @@ function startExpress(): Promise<Listening> {
   return listenOnLoopback(createServer(createExpressSketchApp()));
 }
 
-function start(kind: ServerKind, secret: string): Promise<Listening> {
-  switch (kind) {
-    case "guarded":
-      return startGateway(true, secret);
-    case "plain":
-      return startGateway(false, secret);
-    case "express":
-      return startExpress();
-    case "hono":
-      return startHonoApp(secret);
-  }
+async function start(
+  kind: ServerKind,
+  secret: string,
+): Promise<{ ports: Record<string, number>; close(): Promise<void> }> {
+  if (kind === "gateways") return startGateways(secret);
+  const server = kind === "express" ? await startExpress() : await startHonoApp(secret);
+  return { ports: { [kind]: server.port }, close: () => server.close() };
 }
 
 async function main(): Promise<void> {
@@ -63,7 +82,7 @@ async function main(): Promise<void> {
     else if (message === "cpu") process.send?.({ cpu: process.cpuUsage() });
   });
   process.on("disconnect", () => void stop());
-  process.send?.({ port: server.port });
+  process.send?.({ ports: server.ports });
 }
 
 main().catch((err: unknown) => {

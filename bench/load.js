@@ -13,6 +13,8 @@ function runStep(step) {
         url: step.url,
         connections: step.connections,
         duration: step.seconds,
+        // autocannon stops at its next sample: without this, a step shorter than 1 s lasts 1 s.
+        sampleInt: Math.min(1000, Math.round(step.seconds * 1000)),
         headers: { "x-shared-secret": step.secret },
       },
       (err, result) => {
