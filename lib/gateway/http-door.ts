@@ -316,10 +316,16 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
   }
 
   /** Node knows a HEAD response has no body: moleculer-web routes it as the GET it is, unless an alias takes HEAD. */
+  /** HEAD requests the door routed as GET: a request handed on to Express is a HEAD again. */
+  const routedAsGet = new WeakSet<IncomingMessage>();
+
   function headAsGet(gateway: GatewayService, req: IncomingMessage): void {
     const { url } = gateway.parseQueryString(req as { url: string });
     const path = url.length > 1 && url.endsWith("/") ? url.slice(0, -1) : url;
-    if (!gateway.resolveAlias(path, "HEAD")) req.method = "GET";
+    if (!gateway.resolveAlias(path, "HEAD")) {
+      req.method = "GET";
+      routedAsGet.add(req);
+    }
   }
 
   /**
@@ -394,6 +400,7 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
       if (typeof (req as { $next?: unknown }).$next === "function") {
         if (state?.snapshot !== undefined)
           restoreRequest(req, state.snapshot, state.cleanedUrl, state.cleanedOriginal);
+        if (routedAsGet.has(req)) req.method = "HEAD";
         return inner.call(this, req, res);
       }
       if (state === undefined || !(state.admitted || state.open)) {

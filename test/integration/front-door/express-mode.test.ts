@@ -22,7 +22,7 @@ describe("moleculer-web inside an Express app, with the door", () => {
     middlewares: [SharedSecretMiddleware({ secret: SECRET })],
   });
   let server: Listening;
-  const hostSaw: { url: string; header: unknown; raw: boolean }[] = [];
+  const hostSaw: { method: string; url: string; header: unknown; raw: boolean }[] = [];
 
   beforeAll(async () => {
     broker.createService({
@@ -55,6 +55,7 @@ describe("moleculer-web inside an Express app, with the door", () => {
     // The host app's own routes, after moleculer-web: what it hands to next() lands here.
     app.get(/.*/, (req, res) => {
       hostSaw.push({
+        method: req.method,
         url: req.originalUrl,
         header: req.headers["x-shared-secret"] ?? null,
         raw: req.rawHeaders.some((h) => h.toLowerCase() === "x-shared-secret"),
@@ -80,7 +81,12 @@ describe("moleculer-web inside an Express app, with the door", () => {
   it("passes the host app's routes the header untouched, in headers and rawHeaders", async () => {
     const res = await request(server.port, "/own/thing", OK);
     expect(res.status).toBe(200);
-    expect(hostSaw).toEqual([{ url: "/own/thing", header: SECRET, raw: true }]);
+    expect(hostSaw).toEqual([{ method: "GET", url: "/own/thing", header: SECRET, raw: true }]);
+  });
+
+  it("hands a HEAD request on as the HEAD it is", async () => {
+    expect((await request(server.port, "/own/thing", OK, "HEAD")).status).toBe(200);
+    expect(hostSaw).toEqual([{ method: "HEAD", url: "/own/thing", header: SECRET, raw: true }]);
   });
 
   it("hands a URL under the gateway's route that matches no alias to the host app, as moleculer-web does", async () => {
