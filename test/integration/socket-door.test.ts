@@ -9,11 +9,12 @@ import SocketIOService from "moleculer-io";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as SocketIOServer } from "socket.io";
-import { io as connect, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { SharedSecretMiddleware, SharedSecretSocketGateway } from "../../index";
 import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 import { rawRequest, rawStatus, request } from "../helpers/http";
+import { callAction, openSocket } from "../helpers/socket";
 
 const SECRET = "socket-door-secret-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const HANDSHAKE = "/socket.io/?EIO=4&transport=polling";
@@ -102,35 +103,8 @@ async function start(schema: ServiceSchema, logger: CaptureLogger | false, init?
   return { broker, port: await listen(svc.server) };
 }
 
-interface OpenOptions {
-  headers?: Record<string, string>;
-  query?: Record<string, string>;
-  transports: string[];
-}
-
-/** Connects a real Socket.IO client on 127.0.0.1: resolves with the socket, or the connection error. */
-function open(port: number, { headers = {}, query = {}, transports }: OpenOptions): Promise<Socket | Error> {
-  return new Promise((resolve) => {
-    const socket = connect(`http://127.0.0.1:${port}`, {
-      extraHeaders: headers,
-      query,
-      transports,
-      reconnection: false,
-      timeout: 5000,
-    });
-    socket.on("connect", () => resolve(socket));
-    socket.on("connect_error", (err) => {
-      socket.close();
-      resolve(err);
-    });
-  });
-}
-
-function callVault(socket: Socket): Promise<unknown> {
-  return new Promise((resolve) =>
-    socket.emit("call", "vault.read", {}, (err: unknown, res: unknown) => resolve(err ?? res)),
-  );
-}
+const open = openSocket;
+const callVault = (socket: Socket) => callAction(socket, "vault.read");
 
 /** A polling session opened over plain HTTP with the secret: its `sid`. */
 async function handshake(port: number): Promise<string> {

@@ -2,11 +2,12 @@ import { ServiceBroker, type ServiceSchema } from "moleculer";
 import SocketIOService from "moleculer-io";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { io as connect, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { SharedSecretMiddleware, SharedSecretSocketGateway } from "../../index";
 import { localBroker } from "../helpers/broker";
 import { CaptureLogger } from "../helpers/capture-logger";
 import { request } from "../helpers/http";
+import { callAction, openSocket } from "../helpers/socket";
 
 const SECRET = "socket-secret-5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d";
 const runs: Record<string, number> = {};
@@ -68,28 +69,9 @@ async function start(schema: ServiceSchema, logger = new CaptureLogger({ level: 
   return { broker, port: (svc.server.address() as AddressInfo).port };
 }
 
-/** Connects a real Socket.IO client on 127.0.0.1: resolves with the socket, or the connection error. */
-function open(port: number, headers: Record<string, string>, transports: string[]): Promise<Socket | Error> {
-  return new Promise((resolve) => {
-    const socket = connect(`http://127.0.0.1:${port}`, {
-      extraHeaders: headers,
-      transports,
-      reconnection: false,
-      timeout: 5000,
-    });
-    socket.on("connect", () => resolve(socket));
-    socket.on("connect_error", (err) => {
-      socket.close();
-      resolve(err);
-    });
-  });
-}
-
-function callVault(socket: Socket): Promise<unknown> {
-  return new Promise((resolve) =>
-    socket.emit("call", "vault.read", {}, (err: unknown, res: unknown) => resolve(err ?? res)),
-  );
-}
+const open = (port: number, headers: Record<string, string>, transports: string[]) =>
+  openSocket(port, { headers, transports });
+const callVault = (socket: Socket) => callAction(socket, "vault.read");
 
 describe("a Socket.IO gateway (moleculer-io) with SharedSecretSocketGateway()", () => {
   let broker: ServiceBroker;

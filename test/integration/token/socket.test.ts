@@ -7,11 +7,12 @@ import type { ServiceBroker, ServiceSchema } from "moleculer";
 import SocketIOService from "moleculer-io";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { io as connect, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { SharedSecretMiddleware, SharedSecretSocketGateway } from "../../../index";
 import { localBroker } from "../../helpers/broker";
 import { CaptureLogger } from "../../helpers/capture-logger";
 import { request } from "../../helpers/http";
+import { openSocket } from "../../helpers/socket";
 import {
   makeKey,
   signToken,
@@ -36,25 +37,8 @@ const vault: ServiceSchema = {
   },
 };
 
-function open(
-  port: number,
-  headers: Record<string, string>,
-  transports = ["websocket"],
-): Promise<Socket | Error> {
-  return new Promise((resolve) => {
-    const socket = connect(`http://127.0.0.1:${port}`, {
-      extraHeaders: headers,
-      transports,
-      reconnection: false,
-      timeout: 5000,
-    });
-    socket.on("connect", () => resolve(socket));
-    socket.on("connect_error", (err) => {
-      socket.close();
-      resolve(err);
-    });
-  });
-}
+const open = (port: number, headers: Record<string, string>, transports = ["websocket"]) =>
+  openSocket(port, { headers, transports });
 
 describe("a Socket.IO gateway that verifies the gateway's token", () => {
   let key: GatewayKey;
