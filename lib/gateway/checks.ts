@@ -32,15 +32,7 @@ export function ownChecks(
     }
   }
   // `componentOptions` were taken out by the caller; they are named here for "did you mean".
-  const unknown = Object.keys(secretOptions).filter(
-    (key) => !(SECRET_SOURCE_OPTION_NAMES as readonly string[]).includes(key),
-  );
-  if (unknown.length > 0) {
-    refuseUnknownOptions(component, { [unknown[0]]: true }, [
-      ...SECRET_SOURCE_OPTION_NAMES,
-      ...componentOptions,
-    ]);
-  }
+  refuseUnknownOptions(component, secretOptions, [...SECRET_SOURCE_OPTION_NAMES, ...componentOptions]);
   if (["secret", "secretFile", "token"].some((option) => secretOptions[option] !== undefined)) {
     return resolveOptions(secretOptions as GatewaySecretOptions, process.env, component);
   }

@@ -211,7 +211,7 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
     if (token !== undefined) removeHeader(req, tokenHeader, owned);
     // Nothing open, and no Express behind: every target moleculer-web could pick is refused, so
     // refuse now, before any of the gateway's own code (rootCallOptions, the request log) runs.
-    if (!passed && typeof next !== "function" && !somethingOpen(gateway)) {
+    if (!passed && owned && !somethingOpen(gateway)) {
       return refuse(gateway, req, res, decision);
     }
     const t = telemetry(gateway);

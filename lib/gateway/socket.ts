@@ -19,7 +19,6 @@ import {
 import type { ResolvedOptions } from "../options";
 import { perBroker } from "../check/per-broker";
 import { createTelemetry } from "../check/telemetry";
-import { refuseUnknownOptions } from "../validate";
 import { brokerChecks, ownChecks, type GatewaySecretOptions } from "./checks";
 import { markRequestContext, presentedMark, type Mark } from "./forward";
 import { removeHeader, singleHeader } from "./request";
@@ -39,21 +38,6 @@ export type SharedSecretSocketGatewaySchema = Partial<ServiceSchema> & {
   started(this: Service): Promise<void>;
   stopped(this: Service): void;
 };
-
-/** Every option the component takes: typed against its options, so that the list cannot drift. */
-const KNOWN_OPTIONS: { readonly [K in keyof Required<SharedSecretSocketGatewayOptions>]: true } = {
-  secret: true,
-  secretFile: true,
-  refreshInterval: true,
-  providerTimeout: true,
-  headerName: true,
-  rejectionLogLimit: true,
-  rejectionLogInterval: true,
-  token: true,
-  accept: true,
-};
-/** The middleware's own options: known, so that `ownChecks` says where they belong. */
-const KNOWN = [...Object.keys(KNOWN_OPTIONS), "mode", "gateways", "requireSecret", "allowGatewayWithoutDoor"];
 
 /** The mark of a later request of a session, which no call reads. */
 const NO_MARK: Mark = Object.freeze([]);
@@ -132,7 +116,6 @@ export function SharedSecretSocketGateway(
   if (options === null || typeof options !== "object") {
     throw new TypeError('Shared secret: "options" option must be an object.');
   }
-  refuseUnknownOptions("SharedSecretSocketGateway", options, KNOWN);
   const own = ownChecks("SharedSecretSocketGateway", options as Record<string, unknown>);
   /** Handshake requests the door let in, and the header values their sockets' calls present. */
   const admitted = new WeakMap<IncomingMessage, Mark>();
