@@ -8,9 +8,12 @@
  * through real `ServerResponse`s; each is handed to the service's `httpHandler` (the door's, or
  * moleculer-web's) and awaited until moleculer-web has answered.
  *
- * Every round times a batch of requests for each variant (time per request, hrtime), in an order
- * that alternates (shuffled, then reversed). It sends { times: { variant: ns[] }, lookups: { variant:
- * alias lookups per request } } to its parent, and stops. argv: rounds, requests per round.
+ * Each variant is served by `copies` gateways of its own, made in a shuffled order (the order in which
+ * copies are made moves their speed: see bench/door.ts), and a batch hands its requests to them in
+ * turn. Every round times a batch of requests for each variant (time per request, hrtime), in an
+ * order that alternates (shuffled, then reversed). It sends { times: { variant: ns[] }, lookups: {
+ * variant: alias lookups per request } } to its parent, and stops. argv: rounds, requests per round,
+ * copies per variant.
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
@@ -94,7 +97,8 @@ function incoming({ url, raw }: RequestShape): IncomingMessage {
 }
 
 interface Variant {
-  handler: Handler;
+  /** The httpHandlers of the variant's copies, each handed every `handlers.length`-th request. */
+  handlers: Handler[];
   request: RequestShape;
   /** A tenth of the batch for the heavy shapes (a 4 KB query, 1,000 aliases, 64 headers). */
   heavy?: boolean;
@@ -110,7 +114,8 @@ async function timeBatch(variant: Variant, count: number): Promise<number> {
     ress.push(new ServerResponse(req));
   }
   const start = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) await variant.handler(reqs[i], ress[i]);
+  const { handlers } = variant;
+  for (let i = 0; i < count; i++) await handlers[i % handlers.length](reqs[i], ress[i]);
   const elapsed = Number(process.hrtime.bigint() - start);
   // Every answer must be moleculer-web's 200 (a fast 401 would measure the wrong thing).
   for (const res of ress)
@@ -121,6 +126,7 @@ async function timeBatch(variant: Variant, count: number): Promise<number> {
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2]);
   const perRound = Number(process.argv[3]);
+  const copies = Number(process.argv[4] ?? 1);
   const secret = makeSecret(64);
   const sixteen = [...Array.from({ length: 15 }, () => makeSecret(64)), secret];
   const base = ["Host", "127.0.0.1:3000", "User-Agent", "bench", "Accept", "*/*", "x-shared-secret", secret];
@@ -151,33 +157,35 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_DOOR_ONLY?.split(";");
   const names = Object.keys(shapes).filter((name) => only === undefined || only.includes(name));
   const variants: Record<string, Variant> = {};
+  for (const name of names) variants[name] = { handlers: [], request: shapes[name][1], heavy: heavy(name) };
   const stops: (() => Promise<void>)[] = [];
   const apis: Record<string, Record<string, unknown>> = {};
-  for (const [i, name] of names.entries()) {
-    const [shape, request] = shapes[name];
-    const gateway = await startGateway(`d-${i}`, shape);
+  const made = shuffle(names.flatMap((name) => Array.from({ length: copies }, () => name)));
+  for (const [i, name] of made.entries()) {
+    const gateway = await startGateway(`d-${i}`, shapes[name][0]);
     stops.push(gateway.stop);
-    apis[name] = gateway.api;
-    variants[name] = { handler: gateway.handler, request, heavy: heavy(name) };
+    apis[name] ??= gateway.api;
+    variants[name].handlers.push(gateway.handler);
   }
   // How many times each gateway looks an alias up per request (moleculer-web's resolveAlias, through
   // which every alias lookup goes): counted over a few requests, before anything is timed.
   const lookups: Record<string, number> = {};
   for (const [name, variant] of Object.entries(variants)) {
     const api = apis[name];
+    const counted = { ...variant, handlers: variant.handlers.slice(0, 1) };
     const resolveAlias = api.resolveAlias as (...args: unknown[]) => unknown;
     let calls = 0;
     api.resolveAlias = function counted(...args: unknown[]) {
       calls++;
       return resolveAlias.apply(this, args);
     };
-    await timeBatch(variant, 10);
+    await timeBatch(counted, 10);
     api.resolveAlias = resolveAlias;
     lookups[name] = calls / 10;
   }
   // Warm-up, then rounds.
   const count = (name: string): number =>
-    variants[name].heavy ? Math.max(1, Math.round(perRound / 10)) : perRound;
+    variants[name].heavy ? Math.max(copies, Math.round(perRound / 10)) : perRound;
   for (let pass = 0; pass < 20; pass++)
     for (const name of names) await timeBatch(variants[name], count(name));
   const times: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));

@@ -4,7 +4,33 @@
  * issue sets one, the target and the verdict on the interval. Verdicts are printed, never turned
  * into an exit code.
  */
-import { judge, medianInterval, type Interval, type Summary, type Target, type Verdict } from "./stats";
+import {
+  clusteredMedianInterval,
+  judge,
+  medianInterval,
+  type Interval,
+  type Summary,
+  type Target,
+  type Verdict,
+} from "./stats";
+
+/**
+ * A figure's values: round by round from one process, or (`{ groups }`) round by round from each of
+ * several processes, judged on the two-level bootstrap interval that carries the process's offset.
+ */
+export type Sample = readonly number[] | { readonly groups: readonly (readonly number[])[] };
+
+function intervalOf(sample: Sample): Interval & { groups?: number } {
+  return "groups" in sample
+    ? clusteredMedianInterval(sample.groups)
+    : medianInterval(sample as readonly number[]);
+}
+
+function spreadOf(interval: Interval & { groups?: number }, format: (value: number) => string): string {
+  const n =
+    interval.groups === undefined ? `n ${interval.n}` : `n ${interval.n} in ${interval.groups} processes`;
+  return `95% CI ${format(interval.lo)} – ${format(interval.hi)} (${n})`;
+}
 
 export interface Row {
   readonly section: string;
@@ -51,17 +77,17 @@ export function perSecond(value: number): string {
 export function judgedRow(
   section: string,
   figure: string,
-  values: readonly number[],
+  values: Sample,
   format: (value: number) => string,
   target?: { text: string; bounds: Target; control?: boolean },
 ): Row {
-  const interval: Interval = medianInterval(values);
+  const interval = intervalOf(values);
   const judgement = target === undefined ? undefined : judge(interval, target.bounds);
   return {
     section,
     figure,
     value: format(interval.median),
-    spread: `95% CI ${format(interval.lo)} – ${format(interval.hi)} (n ${interval.n})`,
+    spread: spreadOf(interval, format),
     target: target?.text,
     verdict: judgement?.verdict,
     roundsNeeded: judgement?.roundsNeeded,
@@ -92,17 +118,17 @@ export function renderTable(rows: readonly Row[]): string {
 function controlRow(
   section: string,
   figure: string,
-  values: readonly number[],
+  values: Sample,
   format: (v: number) => string,
   target: string,
   expected: (interval: Interval) => boolean,
 ): Row {
-  const interval = medianInterval(values);
+  const interval = intervalOf(values);
   return {
     section,
     figure,
     value: format(interval.median),
-    spread: `95% CI ${format(interval.lo)} – ${format(interval.hi)} (n ${interval.n})`,
+    spread: spreadOf(interval, format),
     target,
     verdict: expected(interval) ? "PASS" : "MISS",
     control: true,
@@ -113,12 +139,7 @@ function controlRow(
  * The A/A control of a section: the same variant measured twice as a pair. Its interval must
  * contain 0 (PASS), or the harness sees a difference where there is none (MISS).
  */
-export function aaRow(
-  section: string,
-  figure: string,
-  values: readonly number[],
-  format: (v: number) => string,
-): Row {
+export function aaRow(section: string, figure: string, values: Sample, format: (v: number) => string): Row {
   return controlRow(
     section,
     `A/A control: ${figure}`,
@@ -136,7 +157,7 @@ export function aaRow(
 export function positiveRow(
   section: string,
   figure: string,
-  values: readonly number[],
+  values: Sample,
   format: (v: number) => string,
 ): Row {
   return controlRow(section, `positive control: ${figure}`, values, format, "CI above 0", (i) => i.lo > 0);

@@ -27,16 +27,16 @@ const settings = quick
   ? {
       micro: { rounds: 3, sampleMs: 2 },
       calls: { rounds: 20, callsPerRound: 500 },
-      http: { rounds: 2, seconds: 0.5, connections: 10 },
-      door: { rounds: 10, requestsPerRound: 50 },
+      http: { processes: 2, rounds: 2, seconds: 0.5, connections: 10 },
+      door: { processes: 2, rounds: 10, requestsPerRound: 50, copies: 1 },
       leak: { measurements: 4000, runs: 3, secretLength: 4096 },
       tokens: { rounds: 5, callsPerRound: 100 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { rounds: 600, callsPerRound: 2000 },
-      http: { rounds: 80, seconds: 0.5, connections: 10 },
-      door: { rounds: 300, requestsPerRound: 200 },
+      http: { processes: 8, rounds: 80, seconds: 0.5, connections: 10 },
+      door: { processes: 8, rounds: 80, requestsPerRound: 200, copies: 2 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
       tokens: { rounds: 30, callsPerRound: 400 },
     };

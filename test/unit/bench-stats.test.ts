@@ -1,4 +1,4 @@
-import { judge, medianInterval, medianRanks } from "../../bench/stats";
+import { clusteredMedianInterval, judge, medianInterval, medianRanks } from "../../bench/stats";
 
 describe("the benchmark's confidence interval of a median", () => {
   it.each([
@@ -17,6 +17,26 @@ describe("the benchmark's confidence interval of a median", () => {
   it("reads the interval from the sorted values, whatever their order", () => {
     const values = Array.from({ length: 20 }, (_, i) => (i * 7) % 20);
     expect(medianInterval(values)).toEqual({ median: 9.5, lo: 5, hi: 14, n: 20 });
+  });
+});
+
+describe("the benchmark's interval over several processes", () => {
+  // Eight processes, each with its own offset (−350 to +350 ns), 100 rounds of small noise each.
+  const groups = Array.from({ length: 8 }, (_, p) =>
+    Array.from({ length: 100 }, (_, r) => (p - 3.5) * 100 + ((r * 37) % 11) - 5),
+  );
+
+  it("puts the processes' offsets into the interval, where one level would call them signal", () => {
+    const pooled = medianInterval(groups.flat());
+    const clustered = clusteredMedianInterval(groups);
+    expect(clustered.hi - clustered.lo).toBeGreaterThan(2 * (pooled.hi - pooled.lo));
+    expect(clustered.lo).toBeLessThan(-100);
+    expect(clustered.hi).toBeGreaterThan(100);
+    expect(clustered).toMatchObject({ n: 800, groups: 8 });
+  });
+
+  it("gives the same interval for the same measurements", () => {
+    expect(clusteredMedianInterval(groups)).toEqual(clusteredMedianInterval(groups));
   });
 });
 
