@@ -8,7 +8,7 @@ import { SharedSecretOptionError } from "../validate";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import type { SecretSourceOptions } from "../options";
 import { brokerChecks, ownChecks } from "./checks";
-import { hiddenSlot } from "./forward";
+import { requestsOf } from "./forward";
 import {
   createHttpDoor,
   DOOR,
@@ -143,8 +143,6 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
     "openAssets",
     "forwardOnly",
   ]);
-  /** The door's decision on each request it let on to moleculer-web. */
-  const requests = hiddenSlot<RequestState>();
   /** Per gateway service: the alias/action pairs already warned about, and its registry listener. */
   const warned = new WeakMap<object, Set<string>>();
   const listeners = new WeakMap<object, () => void>();
@@ -193,7 +191,13 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
             : 'cannot tell which of this broker\'s SharedSecretMiddleware() instances to check with: give SharedSecretGateway() its own "secret".',
         );
       }
-      const door = createHttpDoor({ resolved: found, forwardOnly, openAssets, requests });
+      const door = createHttpDoor({
+        resolved: found,
+        forwardOnly,
+        openAssets,
+        // The door's decision on each request it let on to moleculer-web, where the guard finds its mark.
+        requests: requestsOf<RequestState>(this.broker),
+      });
       const def = (typeof rest === "function" ? { handler: rest } : rest) as ActionDef;
       actions.rest = { ...def, handler: door.rest(def.handler, found.tokens?.options.claimsKey) };
       const web = moleculerWebHandler(schema);

@@ -23,7 +23,7 @@ import { SharedSecretConfigurationError } from "../errors";
 import type { ResolvedOptions } from "../options";
 import type { GatewayClaims } from "../token/verifier";
 import { writeRefusal, writeUrlRefusal } from "./answer";
-import { markRequestContext, presentedMark, type HiddenSlot, type Mark } from "./forward";
+import { presentedMark, type HiddenSlot, type Mark, type MarkedRequest } from "./forward";
 import {
   aliasAccess,
   anythingOpen,
@@ -70,11 +70,14 @@ export type GatewayService = Service &
 export const DOOR = Symbol.for("moleculer-shared-secret.door.v1");
 
 /** What the door decided about one request, for moleculer-web's decision points after it. */
-export interface RequestState {
+export interface RequestState extends MarkedRequest {
   /** A valid credential (or a forward-only door): moleculer-web decides alone. */
   readonly admitted: boolean;
   readonly decision: Decision;
-  /** The credential headers presented, carried into the request's calls (checked there again). */
+  /**
+   * The credential headers presented, which the calls made from the request's root context present
+   * to the guard (checked there again).
+   */
   readonly mark: Mark;
   readonly claims: GatewayClaims | undefined;
   /** Set when a request without a valid credential was let through to an open target. */
@@ -90,7 +93,7 @@ export interface DoorSettings {
   readonly resolved: ResolvedOptions;
   readonly forwardOnly: boolean;
   readonly openAssets: boolean;
-  /** The door's decision on each request it let on to moleculer-web. */
+  /** The door's decision on each request it let on to moleculer-web: its broker's slot (`requestsOf`). */
   readonly requests: HiddenSlot<RequestState>;
 }
 
@@ -281,8 +284,9 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
   }
 
   /**
-   * moleculer-web's `rest` action: a request that did not come through the door is refused; the
-   * request's root context gets the mark its calls present to the check; `HEAD` is routed as `GET`
+   * moleculer-web's `rest` action: a request that did not come through the door is refused (the
+   * calls made from its context, whose `params.req` is the request, present the request's mark to
+   * the check); `HEAD` is routed as `GET`
    * where no alias takes `HEAD`. A request without a valid credential that fails before it reached
    * an open target (a path parameter that does not decode, say) is answered 401, not with the error.
    */
@@ -296,7 +300,6 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
       if (state === undefined) return Promise.reject(new SharedSecretConfigurationError());
       let result: unknown;
       try {
-        if (state.mark.length > 0) markRequestContext(ctx, state.mark);
         // The token's verified claims, for the gateway's own hooks (authenticate, authorize, aliases).
         if (claimsKey !== undefined && state.claims !== undefined) {
           (ctx.meta as Record<string, unknown>)[claimsKey] = state.claims;
