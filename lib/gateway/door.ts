@@ -15,6 +15,7 @@ import {
   type CorsHandler,
   type GatewayService,
   type HttpHandler,
+  type ParseQueryString,
   type RequestState,
   type RouteHandler,
   type Send404,
@@ -205,6 +206,9 @@ export function SharedSecretGateway(options: SharedSecretGatewayOptions = {}): S
       methods.routeHandler = door.routeHandler(methods.routeHandler as RouteHandler);
       methods.corsHandler = door.corsHandler(methods.corsHandler as CorsHandler);
       methods.send404 = door.send404(methods.send404 as Send404);
+      if (typeof methods.parseQueryString === "function") {
+        methods.parseQueryString = door.parseQueryString(methods.parseQueryString as ParseQueryString);
+      }
       schema.actions = actions as ServiceSchema["actions"];
       schema.methods = methods as ServiceSchema["methods"];
       // Published with the service: the action check on every node knows its calls come from a

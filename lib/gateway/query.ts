@@ -24,7 +24,7 @@ function looksAlike(key: string, names: readonly string[]): boolean {
 }
 
 /** Whether the parser's result has a top-level key that looks like one of `names`. */
-function holdsLookAlike(parsed: unknown, names: readonly string[]): boolean {
+export function holdsLookAlike(parsed: unknown, names: readonly string[]): boolean {
   if (!isObject(parsed)) return false;
   for (const key of Object.keys(parsed)) if (looksAlike(key, names)) return true;
   return false;
