@@ -4,14 +4,14 @@
  */
 import type { ActionHandler, Context, Service } from "moleculer";
 import type { ResolvedOptions } from "../options";
-import { announceChecked, forwardedValue } from "../gateway/forward";
+import { announceChecked, decidedByDoor, forwardedValue } from "../gateway/forward";
 import type { CallerPolicy } from "./policy";
 import { refuse } from "./refusal";
 import { dropFrom, headersHolding } from "./scrub";
 import type { Telemetry } from "./telemetry";
 import { guardWithToken } from "./token-guard";
 import { isProtected, type GuardedActionDef } from "./protection";
-import { admits, verifyHeaders, verifyValue } from "./verdict";
+import { admits, verifyHeaders, verifyValue, type Verdict } from "./verdict";
 
 export type { GuardedActionDef };
 
@@ -61,10 +61,14 @@ export function guardAction(
     const check = policy.mustCheck(ctx.caller, options.gateways);
     if (check === "no") return handler.call(this, ctx);
     const headers = headersHolding(ctx, headerName);
-    // A local call from a request the gateway's door let in presents the door's value; any other
-    // call, the header in its meta (a remote call from a gateway node carries it there).
-    const forwarded = forwardedValue(ctx, headerName);
-    let verdict = forwarded !== undefined ? verifyValue(forwarded, options) : verifyHeaders(headers, options);
+    // A local call from a request the gateway's door let in: the door's verdict when it decided
+    // with these options, else the value it forwarded, verified; any other call, the header in its
+    // meta (a remote call from a gateway node carries it there).
+    let verdict: Verdict | undefined = decidedByDoor(ctx, options);
+    if (verdict === undefined) {
+      const forwarded = forwardedValue(ctx, headerName);
+      verdict = forwarded !== undefined ? verifyValue(forwarded, options) : verifyHeaders(headers, options);
+    }
     if (verdict === "missing" && check === "unknown") verdict = "unknown_caller";
     // Whatever the outcome, this call and what it calls next no longer see the header.
     if (headers !== undefined) dropFrom(ctx, headers, headerName);

@@ -87,9 +87,14 @@ export function boxedSlot<T>(): HiddenSlot<T> {
 /** Marks contexts, invisibly. */
 type Marks = HiddenSlot<Mark>;
 
-/** What a door keeps on a request it let on to moleculer-web: at least the mark its calls present. */
+/** What a door keeps on a request it let on to moleculer-web, as the action check reads it. */
 export interface MarkedRequest {
+  /** The credential headers presented, which the calls made from the request's context present. */
   readonly mark: Mark;
+  /** The door's decision on the secret: the index of the accepted secret it matched, or why not (or a token's). */
+  readonly decision: unknown;
+  /** The options the door decided with; undefined when it decided nothing (a forward-only door). */
+  readonly decidedWith: object | undefined;
 }
 
 /**
@@ -161,14 +166,40 @@ export function markRequestContext(ctx: Context, mark: Mark): void {
   marksOf(ctx.broker).set(ctx, mark);
 }
 
+function parentOf(ctx: Context): object | undefined {
+  const parent = (ctx as unknown as { options?: { parentCtx?: object | null } | null }).options?.parentCtx;
+  return parent !== null && typeof parent === "object" ? parent : undefined;
+}
+
+/** What the door kept on the HTTP request whose root context (`params.req`) `parent` is. */
+function requestOf(broker: object, parent: object): MarkedRequest | undefined {
+  const req = (parent as { params?: { req?: unknown } | null }).params?.req;
+  return req !== null && typeof req === "object" ? requestsOf(broker).get(req) : undefined;
+}
+
 /** The mark of the context a call was made from: a marked context's, or its HTTP request's. */
 function markOf(ctx: Context): Mark | undefined {
-  const parent = (ctx as unknown as { options?: { parentCtx?: object | null } | null }).options?.parentCtx;
-  if (parent === null || typeof parent !== "object") return undefined;
-  const marked = marksOf(ctx.broker).get(parent);
-  if (marked !== undefined) return marked;
-  const req = (parent as { params?: { req?: unknown } | null }).params?.req;
-  return req !== null && typeof req === "object" ? requestsOf(ctx.broker).get(req)?.mark : undefined;
+  const parent = parentOf(ctx);
+  if (parent === undefined) return undefined;
+  return marksOf(ctx.broker).get(parent) ?? requestOf(ctx.broker, parent)?.mark;
+}
+
+/**
+ * The secret's index the gateway's door matched for the request this call was made from, when the
+ * door decided with `options` (the check's own: the same secrets and comparison, a moment ago, so
+ * the check takes the door's verdict instead of comparing the same value again); undefined when
+ * the call was made from no such request, the door refused, decided with options of its own, or
+ * decided nothing (forward-only). Never throws.
+ */
+export function decidedByDoor(ctx: Context, options: object): number | undefined {
+  try {
+    const parent = parentOf(ctx);
+    const state = parent === undefined ? undefined : requestOf(ctx.broker, parent);
+    const decision = state?.decision;
+    return state?.decidedWith === options && typeof decision === "number" ? decision : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

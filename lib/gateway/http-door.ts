@@ -82,6 +82,7 @@ export const DOOR = Symbol.for("moleculer-shared-secret.door.v1");
 export interface RequestState extends MarkedRequest {
   /** A valid credential (or a forward-only door): moleculer-web decides alone. */
   readonly admitted: boolean;
+  /** The decision on the credential presented (`0` from a forward-only door, which decides nothing). */
   readonly decision: Decision;
   /**
    * The credential headers presented, which the calls made from the request's root context present
@@ -237,6 +238,7 @@ export function createHttpDoor({ resolved, forwardOnly, openAssets, requests }: 
     }
     requests.set(req, {
       admitted: passed,
+      decidedWith: forwardOnly ? undefined : resolved,
       decision,
       mark,
       claims: claimsOf(decision),

@@ -213,6 +213,30 @@ describe("a forward-only gateway (SharedSecretGateway({ forwardOnly: true }))", 
   });
 });
 
+describe("a gateway whose door has a secret of its own, not the middleware's", () => {
+  const DOOR_SECRET = `${SECRET}-door`;
+  let app: Gateway;
+  beforeAll(async () => {
+    app = await startGateway({
+      gateway: gateway([SharedSecretGateway({ secret: DOOR_SECRET }), ApiGateway]),
+      services: [ProtectedService],
+    });
+  });
+  afterAll(() => app?.stop());
+
+  it("lets the door's secret past the door, and the action check still compares it with its own", async () => {
+    const res = await app.call("/protected", { "x-shared-secret": DOOR_SECRET });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(INVALID_SECRET);
+  });
+
+  it("refuses the middleware's secret at the door", async () => {
+    const res = await app.call("/protected", OK);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(INVALID_SECRET);
+  });
+});
+
 describe("a forward-only gateway node without a secret, whose actions run on other nodes", () => {
   let app: Gateway;
   beforeAll(async () => {
