@@ -34,9 +34,9 @@ const settings = quick
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
-      calls: { rounds: 2000, callsPerRound: 2000 },
+      calls: { rounds: 6000, callsPerRound: 2000 },
       http: { processes: 8, rounds: 80, seconds: 0.5, connections: 10 },
-      door: { processes: 8, rounds: 80, requestsPerRound: 200, copies: 2 },
+      door: { processes: 12, rounds: 60, requestsPerRound: 200, copies: 2 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
       tokens: { rounds: 30, callsPerRound: 400 },
     };
