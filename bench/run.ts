@@ -26,7 +26,7 @@ const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim().toUpperCas
 const settings = quick
   ? {
       micro: { rounds: 3, sampleMs: 2 },
-      calls: { rounds: 20, callsPerRound: 500 },
+      calls: { processes: 2, rounds: 20, callsPerRound: 500 },
       http: { processes: 2, rounds: 2, seconds: 0.5, connections: 10 },
       door: { processes: 2, rounds: 10, requestsPerRound: 50, copies: 1 },
       leak: { measurements: 4000, runs: 3, secretLength: 4096 },
@@ -34,7 +34,7 @@ const settings = quick
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
-      calls: { rounds: 6000, callsPerRound: 2000 },
+      calls: { processes: 8, rounds: 750, callsPerRound: 2000 },
       http: { processes: 8, rounds: 80, seconds: 0.5, connections: 10 },
       door: { processes: 12, rounds: 60, requestsPerRound: 200, copies: 2 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
