@@ -2,10 +2,9 @@
  * Section 2: `broker.call` throughput on one broker, no transporter, with and without the
  * middleware, measured in several child processes (bench/calls-child.ts). Every call presents a header string built for that call, as every HTTP request does.
  */
-import { fork } from "node:child_process";
-import { join } from "node:path";
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import { CONTROL_NS, spin } from "./busy";
+import { runChildren } from "./children";
 import { library } from "./package";
 import { aaRow, judgedRow, ns, positiveRow, ratio, ratioSpread, type Row, type Sample } from "./report";
 import { median, pairedDifferences, shuffle, summarize } from "./stats";
@@ -169,31 +168,6 @@ export async function measureCalls(rounds: number, callsPerRound: number): Promi
   }
 }
 
-/** Runs `processes` children (bench/calls-child.ts) one after the other, each for `rounds` rounds. */
-function runChildren({ processes, rounds, callsPerRound }: CallSettings): Promise<CallTimes[]> {
-  const runOne = (): Promise<CallTimes> =>
-    new Promise((resolve, reject) => {
-      const child = fork(join(__dirname, "calls-child.js"), [String(rounds), String(callsPerRound)], {
-        env: { ...process.env, NODE_ENV: "production" },
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      });
-      // Bounded: a child that hangs is killed.
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10 * 60 * 1000);
-      let answer: (Partial<CallTimes> & { error?: string }) | undefined;
-      child.on("message", (message: typeof answer) => (answer = message));
-      child.on("exit", (code) => {
-        clearTimeout(timer);
-        if (answer?.times !== undefined) resolve(answer as CallTimes);
-        else reject(new Error(answer?.error ?? `section 2: child exited with ${code}`));
-      });
-    });
-  return (async () => {
-    const answers: CallTimes[] = [];
-    for (let p = 0; p < processes; p++) answers.push(await runOne());
-    return answers;
-  })();
-}
-
 /**
  * Section 2's rows. Its brokers share one copy of the modules in each process, and the processes
  * differ (b1 − a came out at 17.6, 22.5 and 43.8 ns in three single-process runs of 2,000-6,000
@@ -201,7 +175,8 @@ function runChildren({ processes, rounds, callsPerRound }: CallSettings): Promis
  * over processes and rounds.
  */
 export async function callRows(settings: CallSettings): Promise<Row[]> {
-  const answers = await runChildren(settings);
+  const { processes, rounds, callsPerRound } = settings;
+  const answers = await runChildren<CallTimes>("calls-child.js", [rounds, callsPerRound], processes, 10);
   const get = (name: string): Sample => ({ groups: answers.map(({ times }) => times[name]) });
   const base = "a: no middleware";
   const added = (name: string): Sample => ({

@@ -12,9 +12,8 @@
  * new shuffled order with `copies` copies per variant, and judges every difference on the two-level
  * bootstrap interval over processes and their rounds, into which that offset goes.
  */
-import { fork } from "node:child_process";
-import { join } from "node:path";
 import { CONTROL_NS } from "./busy";
+import { runChildren } from "./children";
 import { aaRow, judgedRow, ns, positiveRow, type Row, type Sample } from "./report";
 import { pairedDifferences } from "./stats";
 
@@ -33,29 +32,14 @@ interface ChildAnswer {
   lookups: Record<string, number>;
 }
 
-function runChild({ rounds, requestsPerRound, copies }: DoorSettings): Promise<ChildAnswer> {
-  return new Promise((resolve, reject) => {
-    const args = [String(rounds), String(requestsPerRound), String(copies)];
-    const child = fork(join(__dirname, "door-child.js"), args, {
-      env: { ...process.env, NODE_ENV: "production" },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    // Bounded: a child that hangs is killed.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15 * 60 * 1000);
-    let answer: (Partial<ChildAnswer> & { error?: string }) | undefined;
-    child.on("message", (message: typeof answer) => (answer = message));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (answer?.times !== undefined && answer.lookups !== undefined) {
-        resolve({ times: answer.times, lookups: answer.lookups });
-      } else reject(new Error(answer?.error ?? `section D: child exited with ${code}`));
-    });
-  });
-}
-
 export async function doorRows(settings: DoorSettings): Promise<Row[]> {
-  const answers: ChildAnswer[] = [];
-  for (let p = 0; p < settings.processes; p++) answers.push(await runChild(settings));
+  const { processes, rounds, requestsPerRound, copies } = settings;
+  const answers = await runChildren<ChildAnswer>(
+    "door-child.js",
+    [rounds, requestsPerRound, copies],
+    processes,
+    15,
+  );
   const { lookups } = answers[0];
   const get = (name: string): Sample => ({ groups: answers.map(({ times }) => times[name]) });
   const diff = (a: string, b: string): Sample => ({
