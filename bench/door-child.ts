@@ -13,7 +13,7 @@
  * turn. Every round times a batch of requests for each variant (time per request, hrtime), in an
  * order that alternates (shuffled, then reversed). It sends { times: { variant: ns[] }, lookups: {
  * variant: alias lookups per request } } to its parent, and stops. argv: rounds, requests per round,
- * copies per variant.
+ * copies per variant, and the variants to serve (`;`-separated; all when absent).
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     "guarded, 1,000 aliases": [{ guarded: true, secrets: [secret], aliases: 1000 }, simple],
   };
   const heavy = (name: string): boolean => /64 headers|4 KB|1,000/.test(name);
-  const only = process.env.BENCH_DOOR_ONLY?.split(";");
+  const only = process.argv[5]?.split(";");
   const names = Object.keys(shapes).filter((name) => only === undefined || only.includes(name));
   const variants: Record<string, Variant> = {};
   for (const name of names) variants[name] = { handlers: [], request: shapes[name][1], heavy: heavy(name) };

@@ -11,7 +11,10 @@
  * The gateways' server process is replaced by a new one every `rounds / processes` rounds (its
  * gateways made in a new shuffled order): two copies of one gateway in one process differ by an
  * offset that is fixed in that process (±0.5-0.7 µs of server CPU per request were seen), so the
- * differences are judged on the two-level bootstrap interval over processes and their rounds.
+ * differences are judged on the two-level bootstrap interval over processes and their rounds; the
+ * interval narrows with more processes, not with more rounds in each. (Four copies of each gateway
+ * in one process, to average their offsets there, made every gateway slower and the check's cost
+ * 3.3 µs: a process serving several gateways with the check is another kind of process, see D.)
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -50,6 +53,8 @@ const TARGETS: Record<string, { kind: ServerKind; port: string; path: string }> 
 const NAMES = Object.keys(TARGETS);
 /** The pairs measured back to back (ABBA), each against the plain gateway. */
 const PAIRS = [GUARDED, PLAIN_AGAIN, BUSY];
+/** Seconds of load on each gateway of a new gateways process before it is measured. */
+const WARM_UP_SECONDS = 0.5;
 /** Express and Hono have no interval to narrow: measured in every `SIDE_EVERY`-th round only. */
 const SIDE_EVERY = 4;
 
@@ -197,7 +202,7 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
         const fresh = await startServer("gateways", secret);
         children.push(fresh.child);
         servers.set("gateways", fresh);
-        for (const name of NAMES) if (TARGETS[name].kind === "gateways") await burst(name, 1); // warm-up
+        for (const name of NAMES) if (TARGETS[name].kind === "gateways") await burst(name, WARM_UP_SECONDS);
       }
       processOf.push(Math.floor(r / perProcess));
       const side = r % SIDE_EVERY === 0 ? [EXPRESS, HONO] : [];

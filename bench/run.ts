@@ -28,15 +28,15 @@ const settings = quick
       micro: { rounds: 3, sampleMs: 2 },
       calls: { processes: 2, rounds: 20, callsPerRound: 500 },
       http: { processes: 2, rounds: 2, seconds: 0.5, connections: 10 },
-      door: { processes: 2, rounds: 10, requestsPerRound: 50, copies: 1 },
+      door: { processes: 2, rounds: 10, requestsPerRound: 50 },
       leak: { measurements: 4000, runs: 3, secretLength: 4096 },
       tokens: { rounds: 5, callsPerRound: 100 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
       calls: { processes: 8, rounds: 750, callsPerRound: 2000 },
-      http: { processes: 8, rounds: 80, seconds: 0.5, connections: 10 },
-      door: { processes: 12, rounds: 60, requestsPerRound: 200, copies: 2 },
+      http: { processes: 16, rounds: 80, seconds: 0.5, connections: 10 },
+      door: { processes: 16, rounds: 60, requestsPerRound: 200 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
       tokens: { rounds: 30, callsPerRound: 400 },
     };
