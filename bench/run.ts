@@ -34,7 +34,7 @@ const settings = quick
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
-      calls: { processes: 8, rounds: 750, callsPerRound: 2000 },
+      calls: { processes: 16, rounds: 400, callsPerRound: 2000 },
       http: { processes: 16, rounds: 80, seconds: 0.5, connections: 10 },
       door: { processes: 16, rounds: 60, requestsPerRound: 200 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
