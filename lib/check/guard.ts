@@ -4,7 +4,7 @@
  */
 import type { ActionHandler, Context, Service } from "moleculer";
 import type { ResolvedOptions } from "../options";
-import { announceChecked, decidedByDoor, forwardedValue } from "../gateway/forward";
+import { announceChecked, doorPresents } from "../gateway/forward";
 import type { CallerPolicy } from "./policy";
 import { refuse } from "./refusal";
 import { dropFrom, headersHolding } from "./scrub";
@@ -58,17 +58,22 @@ export function guardAction(
   if (options.tokens !== null) return guardWithToken(handler, actionName, options, policy, telemetry);
 
   return function sharedSecretGuard(this: Service, ctx: Context) {
-    const check = policy.mustCheck(ctx.caller, options.gateways);
+    const caller = ctx.caller;
+    // An internal call (no caller): nothing to check, and no policy to ask.
+    if (caller == null) return handler.call(this, ctx);
+    const check = policy.mustCheck(caller, options.gateways);
     if (check === "no") return handler.call(this, ctx);
     const headers = headersHolding(ctx, headerName);
     // A local call from a request the gateway's door let in: the door's verdict when it decided
     // with these options, else the value it forwarded, verified; any other call, the header in its
     // meta (a remote call from a gateway node carries it there).
-    let verdict: Verdict | undefined = decidedByDoor(ctx, options);
-    if (verdict === undefined) {
-      const forwarded = forwardedValue(ctx, headerName);
-      verdict = forwarded !== undefined ? verifyValue(forwarded, options) : verifyHeaders(headers, options);
-    }
+    const presented = doorPresents(ctx, options, headerName);
+    let verdict: Verdict =
+      typeof presented === "number"
+        ? presented
+        : presented !== undefined
+          ? verifyValue(presented, options)
+          : verifyHeaders(headers, options);
     if (verdict === "missing" && check === "unknown") verdict = "unknown_caller";
     // Whatever the outcome, this call and what it calls next no longer see the header.
     if (headers !== undefined) dropFrom(ctx, headers, headerName);

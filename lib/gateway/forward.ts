@@ -184,19 +184,28 @@ function markOf(ctx: Context): Mark | undefined {
   return marksOf(ctx.broker).get(parent) ?? requestOf(ctx.broker, parent)?.mark;
 }
 
+/** The value `mark` holds for header `name`, if any. */
+function valueIn(mark: Mark, name: string): string | undefined {
+  for (let i = 0; i < mark.length; i += 2) if (mark[i] === name) return mark[i + 1];
+  return undefined;
+}
+
 /**
- * The secret's index the gateway's door matched for the request this call was made from, when the
- * door decided with `options` (the check's own: the same secrets and comparison, a moment ago, so
- * the check takes the door's verdict instead of comparing the same value again); undefined when
- * the call was made from no such request, the door refused, decided with options of its own, or
- * decided nothing (forward-only). Never throws.
+ * What a gateway's door presents for this call, made from a request it let in (or from a marked
+ * context) on this node: the secret's index the door matched, when it decided with `options` (the
+ * check's own: the same secrets and comparison, a moment ago, so the check takes the door's verdict
+ * instead of comparing the same value again); otherwise the value it forwarded for header `name`,
+ * to be verified; undefined for a call made from no such request or context. Never throws.
  */
-export function decidedByDoor(ctx: Context, options: object): number | undefined {
+export function doorPresents(ctx: Context, options: object, name: string): number | string | undefined {
   try {
     const parent = parentOf(ctx);
-    const state = parent === undefined ? undefined : requestOf(ctx.broker, parent);
+    if (parent === undefined) return undefined;
+    const state = requestOf(ctx.broker, parent);
     const decision = state?.decision;
-    return state?.decidedWith === options && typeof decision === "number" ? decision : undefined;
+    if (state?.decidedWith === options && typeof decision === "number") return decision;
+    const mark = marksOf(ctx.broker).get(parent) ?? state?.mark;
+    return mark === undefined ? undefined : valueIn(mark, name);
   } catch {
     return undefined;
   }
@@ -209,9 +218,7 @@ export function decidedByDoor(ctx: Context, options: object): number | undefined
 export function forwardedValue(ctx: Context, name: string): string | undefined {
   try {
     const mark = markOf(ctx);
-    if (mark === undefined) return undefined;
-    for (let i = 0; i < mark.length; i += 2) if (mark[i] === name) return mark[i + 1];
-    return undefined;
+    return mark === undefined ? undefined : valueIn(mark, name);
   } catch {
     return undefined;
   }
