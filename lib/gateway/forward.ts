@@ -171,10 +171,15 @@ function parentOf(ctx: Context): object | undefined {
   return parent !== null && typeof parent === "object" ? parent : undefined;
 }
 
-/** What the door kept on the HTTP request whose root context (`params.req`) `parent` is. */
+/** What the door kept on the HTTP request whose root context (`params.req`) `parent` is. Never throws. */
 function requestOf(broker: object, parent: object): MarkedRequest | undefined {
-  const req = (parent as { params?: { req?: unknown } | null }).params?.req;
-  return req !== null && typeof req === "object" ? requestsOf(broker).get(req) : undefined;
+  try {
+    const req = (parent as { params?: { req?: unknown } | null }).params?.req;
+    return req !== null && typeof req === "object" ? requestsOf(broker).get(req) : undefined;
+  } catch {
+    // params that throw when read (a getter, a Proxy): no request of a door's
+    return undefined;
+  }
 }
 
 /** The mark of the context a call was made from: a marked context's, or its HTTP request's. */

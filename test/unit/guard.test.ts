@@ -1,5 +1,6 @@
 import type { ActionHandler, Context } from "moleculer";
 import { guardAction } from "../../lib/check/guard";
+import { markRequestContext } from "../../lib/gateway/forward";
 import { refusal, verifyHeaders } from "../../lib/check/verdict";
 import { isProtected } from "../../lib/check/protection";
 import { resolveOptions } from "../../lib/options";
@@ -156,6 +157,29 @@ describe("guardAction", () => {
       ctx: Context,
     ) => unknown;
     expect(guarded({ caller: null, meta: {} } as unknown as Context)).toBe("ran");
+  });
+
+  it("finds the mark of a marked parent context whose params throw when read, and verifies it", async () => {
+    const broker = {};
+    const hostileParent = (): object => ({
+      broker,
+      get params(): never {
+        throw new Error("params read");
+      },
+    });
+    const calledFrom = (parent: object) =>
+      ({ caller: "api", meta: {}, broker, options: { parentCtx: parent } }) as unknown as Context;
+    const guarded = guardAction(handler, {}, options, everyCallerChecked, silent) as (
+      ctx: Context,
+    ) => unknown;
+    const marked = hostileParent();
+    markRequestContext(marked as Context, ["x-shared-secret", SECRET]);
+    await expect(Promise.resolve(guarded(calledFrom(marked)))).resolves.toBe("ran");
+    const wrong = hostileParent();
+    markRequestContext(wrong as Context, ["x-shared-secret", "wrong"]);
+    await expect(guarded(calledFrom(wrong))).rejects.toMatchObject({ type: "ERR_INVALID_SECRET" });
+    // Nothing marked and nothing in meta: refused, not thrown.
+    await expect(guarded(calledFrom(hostileParent()))).rejects.toMatchObject({ type: "ERR_NO_SECRET" });
   });
 });
 
