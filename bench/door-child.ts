@@ -29,6 +29,8 @@ interface GatewayShape {
   secrets: readonly string[];
   /** Extra aliases before the measured one (moleculer-web looks its aliases up in order). */
   aliases: number;
+  /** Another compiled build of the package to load instead of dist/ (`npm run bench:ab`). */
+  build?: string;
 }
 
 /** A started gateway of the given shape, served by `server: false` moleculer-web: its httpHandler. */
@@ -36,7 +38,7 @@ async function startGateway(
   nodeID: string,
   shape: GatewayShape,
 ): Promise<{ handler: Handler; api: Record<string, unknown>; stop(): Promise<void> }> {
-  const { ServiceBroker, ApiGateway, library } = freshCopy();
+  const { ServiceBroker, ApiGateway, library } = freshCopy(shape.build);
   const broker = new ServiceBroker({
     nodeID,
     logger: false,
@@ -152,6 +154,9 @@ async function main(): Promise<void> {
     "guarded, 16 secrets": [{ guarded: true, secrets: sixteen, aliases: 0 }, simple],
     "plain, 1,000 aliases": [{ guarded: false, secrets: [], aliases: 1000 }, simple],
     "guarded, 1,000 aliases": [{ guarded: true, secrets: [secret], aliases: 1000 }, simple],
+    // `npm run bench:ab`: the guarded gateway on two builds, named by the parent (bench/ab.ts).
+    "build A": [{ ...guardedShape, build: process.env.BENCH_BUILD_A }, simple],
+    "build B": [{ ...guardedShape, build: process.env.BENCH_BUILD_B }, simple],
   };
   const heavy = (name: string): boolean => /64 headers|4 KB|1,000/.test(name);
   const only = process.argv[5]?.split(";");

@@ -16,8 +16,12 @@ export interface Copy {
   library: typeof Library;
 }
 
-export function freshCopy(): Copy {
-  const prefixes = [join(root, "node_modules", "moleculer"), join(root, "dist")];
+/**
+ * A fresh copy; `build`, when given, is the directory of another compiled build of the package (a
+ * copy of dist/, for `npm run bench:ab`) whose `index.js` is loaded instead of the package's own.
+ */
+export function freshCopy(build?: string): Copy {
+  const prefixes = [join(root, "node_modules", "moleculer"), join(root, "dist"), ...(build ? [build] : [])];
   for (const key of Object.keys(require.cache)) {
     if (prefixes.some((prefix) => key.startsWith(prefix))) delete require.cache[key];
   }
@@ -25,6 +29,8 @@ export function freshCopy(): Copy {
   return {
     ServiceBroker: (load("moleculer") as typeof Moleculer).ServiceBroker,
     ApiGateway: load("moleculer-web") as Moleculer.ServiceSchema,
-    library: load("moleculer-shared-secret") as typeof Library,
+    library: load(
+      build === undefined ? "moleculer-shared-secret" : join(build, "index.js"),
+    ) as typeof Library,
   };
 }
