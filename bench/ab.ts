@@ -22,7 +22,7 @@ interface ChildAnswer {
   times: Record<string, number[]>;
 }
 
-function positiveInteger(name: string, fallback: number): number {
+function atLeastTwo(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -35,15 +35,15 @@ async function main(): Promise<void> {
   if (builds.length !== 2 || builds.some((dir) => !existsSync(join(dir, "index.js")))) {
     throw new Error("usage: npm run bench:ab -- <build A> <build B> (each a copy of dist/, with index.js)");
   }
-  const processes = positiveInteger("BENCH_AB_PROCESSES", 16);
-  const rounds = positiveInteger("BENCH_AB_ROUNDS", 60);
+  const processes = atLeastTwo("BENCH_AB_PROCESSES", 16);
+  const rounds = atLeastTwo("BENCH_AB_ROUNDS", 60);
   // The children load the builds; a build copied out of the package finds its dependencies here.
   process.env.BENCH_BUILD_A = builds[0];
   process.env.BENCH_BUILD_B = builds[1];
   process.env.NODE_PATH = join(root, "node_modules");
   const answers = await runChildren<ChildAnswer>(
     "door-child.js",
-    [rounds, 200, 1, "build A;build B"],
+    [rounds, 200, "build A;build B"],
     processes,
     15,
   );

@@ -8,12 +8,12 @@
  * through real `ServerResponse`s; each is handed to the service's `httpHandler` (the door's, or
  * moleculer-web's) and awaited until moleculer-web has answered.
  *
- * Each variant is served by `copies` gateways of its own, made in a shuffled order (the order in which
- * copies are made moves their speed: see bench/door.ts), and a batch hands its requests to them in
- * turn. Every round times a batch of requests for each variant (time per request, hrtime), in an
- * order that alternates (shuffled, then reversed). It sends { times: { variant: ns[] }, lookups: {
- * variant: alias lookups per request } } to its parent, and stops. argv: rounds, requests per round,
- * copies per variant, and the variants to serve (`;`-separated; all when absent).
+ * Each variant is served by a gateway of its own, the gateways made in a shuffled order (the order
+ * in which they are made moves their speed: see bench/door.ts). Every round times a batch of
+ * requests for each variant (time per request, hrtime), in an order that alternates (shuffled, then
+ * reversed). It sends { times: { variant: ns[] }, lookups: { variant: alias lookups per request } }
+ * to its parent, and stops. argv: rounds, requests per round, and the variants to serve
+ * (`;`-separated; all when absent).
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
@@ -99,8 +99,8 @@ function incoming({ url, raw }: RequestShape): IncomingMessage {
 }
 
 interface Variant {
-  /** The httpHandlers of the variant's copies, each handed every `handlers.length`-th request. */
-  handlers: Handler[];
+  /** The httpHandler of the variant's gateway. */
+  handler: Handler;
   request: RequestShape;
   /** A tenth of the batch for the heavy shapes (a 4 KB query, 1,000 aliases, 64 headers). */
   heavy?: boolean;
@@ -116,8 +116,7 @@ async function timeBatch(variant: Variant, count: number): Promise<number> {
     ress.push(new ServerResponse(req));
   }
   const start = process.hrtime.bigint();
-  const { handlers } = variant;
-  for (let i = 0; i < count; i++) await handlers[i % handlers.length](reqs[i], ress[i]);
+  for (let i = 0; i < count; i++) await variant.handler(reqs[i], ress[i]);
   const elapsed = Number(process.hrtime.bigint() - start);
   // Every answer must be moleculer-web's 200 (a fast 401 would measure the wrong thing).
   for (const res of ress)
@@ -128,7 +127,6 @@ async function timeBatch(variant: Variant, count: number): Promise<number> {
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2]);
   const perRound = Number(process.argv[3]);
-  const copies = Number(process.argv[4] ?? 1);
   const secret = makeSecret(64);
   const sixteen = [...Array.from({ length: 15 }, () => makeSecret(64)), secret];
   const base = ["Host", "127.0.0.1:3000", "User-Agent", "bench", "Accept", "*/*", "x-shared-secret", secret];
@@ -159,18 +157,16 @@ async function main(): Promise<void> {
     "build B": [{ ...guardedShape, build: process.env.BENCH_BUILD_B }, simple],
   };
   const heavy = (name: string): boolean => /64 headers|4 KB|1,000/.test(name);
-  const only = process.argv[5]?.split(";");
+  const only = process.argv[4]?.split(";");
   const names = Object.keys(shapes).filter((name) => only === undefined || only.includes(name));
   const variants: Record<string, Variant> = {};
-  for (const name of names) variants[name] = { handlers: [], request: shapes[name][1], heavy: heavy(name) };
   const stops: (() => Promise<void>)[] = [];
   const apis: Record<string, Record<string, unknown>> = {};
-  const made = shuffle(names.flatMap((name) => Array.from({ length: copies }, () => name)));
-  for (const [i, name] of made.entries()) {
+  for (const [i, name] of shuffle([...names]).entries()) {
     const gateway = await startGateway(`d-${i}`, shapes[name][0]);
     stops.push(gateway.stop);
-    apis[name] ??= gateway.api;
-    variants[name].handlers.push(gateway.handler);
+    apis[name] = gateway.api;
+    variants[name] = { handler: gateway.handler, request: shapes[name][1], heavy: heavy(name) };
   }
   // The first requests a process serves set up Node's own lazy state (its shared HTTP code's
   // feedback among it): with the two plain gateways' places swapped, the A/A pair went from −139 ns
@@ -178,27 +174,24 @@ async function main(): Promise<void> {
   // nothing else runs in a fixed order.
   const first = await startGateway("d-first", plainShape);
   stops.push(first.stop);
-  await timeBatch({ handlers: [first.handler], request: simple }, 200);
+  await timeBatch({ handler: first.handler, request: simple }, 200);
   // How many times each gateway looks an alias up per request (moleculer-web's resolveAlias, through
   // which every alias lookup goes): counted over a few requests, before anything is timed.
   const lookups: Record<string, number> = {};
   for (const name of shuffle([...names])) {
-    const variant = variants[name];
     const api = apis[name];
-    const counted = { ...variant, handlers: variant.handlers.slice(0, 1) };
     const resolveAlias = api.resolveAlias as (...args: unknown[]) => unknown;
     let calls = 0;
     api.resolveAlias = function counted(...args: unknown[]) {
       calls++;
       return resolveAlias.apply(this, args);
     };
-    await timeBatch(counted, 10);
+    await timeBatch(variants[name], 10);
     api.resolveAlias = resolveAlias;
     lookups[name] = calls / 10;
   }
   // Warm-up, then rounds.
-  const count = (name: string): number =>
-    variants[name].heavy ? Math.max(copies, Math.round(perRound / 10)) : perRound;
+  const count = (name: string): number => (variants[name].heavy ? Math.round(perRound / 10) : perRound);
   // In a new order each pass: the variant warmed up first sets the feedback of Node's shared code.
   for (let pass = 0; pass < 20; pass++)
     for (const name of shuffle([...names])) await timeBatch(variants[name], count(name));

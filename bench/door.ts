@@ -65,7 +65,7 @@ export async function doorRows(settings: DoorSettings): Promise<Row[]> {
     const names = GROUPS[group].join(";");
     answers[group] = await runChildren<ChildAnswer>(
       "door-child.js",
-      [rounds, requestsPerRound, 1, names],
+      [rounds, requestsPerRound, names],
       count,
       15,
     );
