@@ -4,7 +4,7 @@
  */
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 import { CONTROL_NS, spin } from "./busy";
-import { runChildren } from "./children";
+import { processesToAdd, runChildren, stageRow } from "./children";
 import { library } from "./package";
 import { aaRow, judgedRow, ns, positiveRow, ratio, ratioSpread, type Row, type Sample } from "./report";
 import { median, pairedDifferences, shuffle, summarize } from "./stats";
@@ -103,6 +103,8 @@ export interface CallSettings {
   /** Rounds in each process. */
   rounds: number;
   callsPerRound: number;
+  /** Most processes a second stage may add when a target is undecided (`processesToAdd`). */
+  moreProcesses: number;
 }
 
 /** What one process measured: ns per call of each variant, round by round, and heap bytes per call of a and c. */
@@ -168,6 +170,38 @@ export async function measureCalls(rounds: number, callsPerRound: number): Promi
   }
 }
 
+const BASE = "a: no middleware";
+
+/**
+ * The variants with a target, as [variant, label, most ns added]. c' has no target of its own: it
+ * shows what a rope costs the check (V8 flattens it on first read); headers from Node's HTTP parser
+ * are flat, as in c.
+ */
+const TARGETS: readonly (readonly [string, string, number | undefined])[] = [
+  ["b1: middleware, unprotected action", "b1", 15],
+  ["b2: middleware, internal call (no caller)", "b2", 15],
+  ["c: middleware, gateway call, valid secret", "c", 100],
+  ["c': as c, header joined from two halves", "c'", undefined],
+];
+
+/** What `name` adds to a call, round by round in each process: its time − a's, paired. */
+function addedTo(answers: readonly CallTimes[], name: string): Sample {
+  return { groups: answers.map(({ times }) => pairedDifferences(times[name], times[BASE])) };
+}
+
+/** The rows of the variants with a target: what each adds per call, judged. */
+function targetRows(answers: readonly CallTimes[]): Row[] {
+  return TARGETS.map(([name, label, max]) =>
+    judgedRow(
+      "2",
+      `${label} − a: added per call`,
+      addedTo(answers, name),
+      ns,
+      max === undefined ? undefined : { text: `≤ ${max} ns`, bounds: { max } },
+    ),
+  );
+}
+
 /**
  * Section 2's rows. Its brokers share one copy of the modules in each process, and the processes
  * differ (b1 − a came out at 17.6, 22.5 and 43.8 ns in three single-process runs of 2,000-6,000
@@ -175,13 +209,12 @@ export async function measureCalls(rounds: number, callsPerRound: number): Promi
  * over processes and rounds.
  */
 export async function callRows(settings: CallSettings): Promise<Row[]> {
-  const { processes, rounds, callsPerRound } = settings;
-  const answers = await runChildren<CallTimes>("calls-child.js", [rounds, callsPerRound], processes, 10);
+  const { processes, rounds, callsPerRound, moreProcesses } = settings;
+  const run = (count: number) => runChildren<CallTimes>("calls-child.js", [rounds, callsPerRound], count, 10);
+  const first = await run(processes);
+  const added = processesToAdd(targetRows(first), first.length, rounds, moreProcesses);
+  const answers = added === 0 ? first : first.concat(await run(added));
   const get = (name: string): Sample => ({ groups: answers.map(({ times }) => times[name]) });
-  const base = "a: no middleware";
-  const added = (name: string): Sample => ({
-    groups: answers.map(({ times }) => pairedDifferences(times[name], times[base])),
-  });
   const rows: Row[] = [];
   for (const name of Object.keys(answers[0].times)) {
     rows.push(judgedRow("2", `${name}: time per call`, get(name), ns));
@@ -190,38 +223,21 @@ export async function callRows(settings: CallSettings): Promise<Row[]> {
     aaRow(
       "2",
       "a' − a (two brokers without the middleware)",
-      added("a': no middleware, a second broker (A/A)"),
+      addedTo(answers, "a': no middleware, a second broker (A/A)"),
       ns,
     ),
     positiveRow(
       "2",
       `a+ − a (the action spins ${CONTROL_NS} ns)`,
-      added("a+: no middleware, the action spins 500 ns"),
+      addedTo(answers, "a+: no middleware, the action spins 500 ns"),
       ns,
     ),
+    ...targetRows(answers),
+    stageRow("2", "b1, b2, c", first.length, added),
   );
-  // c' has no target of its own: it shows what a rope costs the check (V8 flattens it on first
-  // read); headers from Node's HTTP parser are flat, as in c.
-  const targets: [string, string, number | undefined][] = [
-    ["b1: middleware, unprotected action", "b1", 15],
-    ["b2: middleware, internal call (no caller)", "b2", 15],
-    ["c: middleware, gateway call, valid secret", "c", 100],
-    ["c': as c, header joined from two halves", "c'", undefined],
-  ];
-  for (const [name, label, max] of targets) {
-    rows.push(
-      judgedRow(
-        "2",
-        `${label} − a: added per call`,
-        added(name),
-        ns,
-        max === undefined ? undefined : { text: `≤ ${max} ns`, bounds: { max } },
-      ),
-    );
-  }
-  for (const [name, label] of targets) {
+  for (const [name, label] of TARGETS) {
     // Throughput ratio within each round: time of a / time of the variant (no target: the added time is judged).
-    const s = summarize(answers.flatMap(({ times }) => times[name].map((t, i) => times[base][i] / t)));
+    const s = summarize(answers.flatMap(({ times }) => times[name].map((t, i) => times[BASE][i] / t)));
     rows.push({
       section: "2",
       figure: `${label}/a (throughput ratio)`,

@@ -21,7 +21,7 @@
  * processes, each control and each way the cost grows in `processes / 2`.
  */
 import { CONTROL_NS } from "./busy";
-import { runChildren } from "./children";
+import { processesToAdd, runChildren, stageRow } from "./children";
 import { aaRow, judgedRow, ns, positiveRow, type Row, type Sample } from "./report";
 import { pairedDifferences } from "./stats";
 
@@ -31,6 +31,8 @@ export interface DoorSettings {
   /** Rounds in each process. */
   rounds: number;
   requestsPerRound: number;
+  /** Most processes a second stage may add to the door's group when its target is undecided. */
+  moreProcesses: number;
 }
 
 /** The comparisons, each in processes of its own: the variants of bench/door-child.ts they serve. */
@@ -57,19 +59,28 @@ interface ChildAnswer {
   lookups: Record<string, number>;
 }
 
+/** The door's own cost, judged: guarded − plain per request, paired within each round of the door group. */
+function doorCostRow(door: readonly ChildAnswer[]): Row {
+  const difference: Sample = {
+    groups: door.map(({ times }) => pairedDifferences(times.guarded, times.plain)),
+  };
+  return judgedRow("D", "the door's own cost: guarded − plain, per request", difference, ns, {
+    text: "≤ 500 ns",
+    bounds: { max: 500 },
+  });
+}
+
 export async function doorRows(settings: DoorSettings): Promise<Row[]> {
-  const { processes, rounds, requestsPerRound } = settings;
+  const { processes, rounds, requestsPerRound, moreProcesses } = settings;
+  const run = (group: Group, count: number) =>
+    runChildren<ChildAnswer>("door-child.js", [rounds, requestsPerRound, GROUPS[group].join(";")], count, 15);
   const answers = {} as Record<Group, ChildAnswer[]>;
   for (const group of Object.keys(GROUPS) as Group[]) {
-    const count = group === "door" ? processes : Math.max(2, Math.round(processes / 2));
-    const names = GROUPS[group].join(";");
-    answers[group] = await runChildren<ChildAnswer>(
-      "door-child.js",
-      [rounds, requestsPerRound, names],
-      count,
-      15,
-    );
+    answers[group] = await run(group, group === "door" ? processes : Math.max(2, Math.round(processes / 2)));
   }
+  const first = answers.door.length;
+  const added = processesToAdd([doorCostRow(answers.door)], first, rounds, moreProcesses);
+  if (added > 0) answers.door = answers.door.concat(await run("door", added));
   const { lookups } = answers.aliases[0];
   const get = (group: Group, name: string): Sample => ({
     groups: answers[group].map(({ times }) => times[name]),
@@ -97,16 +108,8 @@ export async function doorRows(settings: DoorSettings): Promise<Row[]> {
       diff("spins", "plain, action spins", "plain"),
       ns,
     ),
-    judgedRow(
-      "D",
-      "the door's own cost: guarded − plain, per request",
-      diff("door", "guarded", "plain"),
-      ns,
-      {
-        text: "≤ 500 ns",
-        bounds: { max: 500 },
-      },
-    ),
+    doorCostRow(answers.door),
+    stageRow("D", "the door's own cost", first, added),
   );
   // How the cost grows: each group's variant with the check against its own without.
   for (const [group, figure] of GROWTH) {

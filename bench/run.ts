@@ -26,17 +26,17 @@ const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim().toUpperCas
 const settings = quick
   ? {
       micro: { rounds: 3, sampleMs: 2 },
-      calls: { processes: 2, rounds: 20, callsPerRound: 500 },
-      http: { processes: 2, rounds: 2, seconds: 0.5, connections: 10 },
-      door: { processes: 2, rounds: 10, requestsPerRound: 50 },
+      calls: { processes: 2, rounds: 20, callsPerRound: 500, moreProcesses: 1 },
+      http: { processes: 2, rounds: 2, seconds: 0.5, connections: 10, moreProcesses: 1 },
+      door: { processes: 2, rounds: 10, requestsPerRound: 50, moreProcesses: 1 },
       leak: { measurements: 4000, runs: 3, secretLength: 4096 },
       tokens: { rounds: 5, callsPerRound: 100 },
     }
   : {
       micro: { rounds: 31, sampleMs: 5 },
-      calls: { processes: 16, rounds: 400, callsPerRound: 2000 },
-      http: { processes: 16, rounds: 80, seconds: 0.5, connections: 10 },
-      door: { processes: 16, rounds: 60, requestsPerRound: 200 },
+      calls: { processes: 16, rounds: 400, callsPerRound: 2000, moreProcesses: 16 },
+      http: { processes: 16, rounds: 80, seconds: 0.5, connections: 10, moreProcesses: 4 },
+      door: { processes: 16, rounds: 60, requestsPerRound: 200, moreProcesses: 16 },
       leak: { measurements: 40000, runs: 20, secretLength: 4096 },
       tokens: { rounds: 30, callsPerRound: 400 },
     };

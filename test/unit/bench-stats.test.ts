@@ -1,3 +1,5 @@
+import { processesToAdd } from "../../bench/children";
+import type { Row } from "../../bench/report";
 import { clusteredMedianInterval, judge, medianInterval, medianRanks } from "../../bench/stats";
 
 describe("the benchmark's confidence interval of a median", () => {
@@ -59,5 +61,40 @@ describe("a verdict on an interval", () => {
       verdict: "UNDECIDED",
       roundsNeeded: Infinity,
     });
+  });
+});
+
+describe("the benchmark's second stage for an undecided target", () => {
+  const row = (verdict: Row["verdict"], roundsNeeded?: number, control?: boolean): Row => ({
+    section: "2",
+    figure: "x",
+    value: "",
+    spread: "",
+    verdict,
+    roundsNeeded,
+    control,
+  });
+
+  it("adds nothing when every target is decided", () => {
+    expect(processesToAdd([row("PASS"), row("MISS")], 16, 400, 16)).toBe(0);
+  });
+
+  it("adds the processes the neediest target's estimate asks for, with a quarter more", () => {
+    // 9,000 rounds x 1.25 = 11,250 rounds = 28.1 processes of 400, 16 of them done: 13 more
+    expect(processesToAdd([row("UNDECIDED", 7000), row("UNDECIDED", 9000), row("PASS")], 16, 400, 16)).toBe(
+      13,
+    );
+  });
+
+  it("adds at least one process, and never more than allowed", () => {
+    expect(processesToAdd([row("UNDECIDED", 6500)], 16, 400, 16)).toBe(5);
+    expect(processesToAdd([row("UNDECIDED", 5000)], 16, 400, 16)).toBe(1);
+    expect(processesToAdd([row("UNDECIDED", 1e9)], 16, 400, 16)).toBe(16);
+    expect(processesToAdd([row("UNDECIDED", 9000)], 16, 400, 0)).toBe(0);
+  });
+
+  it("adds nothing for a median on the bound, which no number of rounds decides, nor for a control", () => {
+    expect(processesToAdd([row("UNDECIDED", Infinity)], 16, 400, 16)).toBe(0);
+    expect(processesToAdd([row("UNDECIDED", 9000, true)], 16, 400, 16)).toBe(0);
   });
 });
