@@ -137,7 +137,7 @@ export function medianRanks(n: number, confidence = 0.95): [number, number] {
   return [lo, n - 1 - lo];
 }
 
-/** A median with its 95% confidence interval (order statistics), over `n` values. */
+/** A median with its confidence interval (95% unless said otherwise), over `n` values. */
 export interface Interval {
   median: number;
   lo: number;
@@ -145,9 +145,9 @@ export interface Interval {
   n: number;
 }
 
-export function medianInterval(values: readonly number[]): Interval {
+export function medianInterval(values: readonly number[], confidence = 0.95): Interval {
   const sorted = [...values].sort((a, b) => a - b);
-  const [lo, hi] = medianRanks(sorted.length);
+  const [lo, hi] = medianRanks(sorted.length, confidence);
   return { median: median(sorted), lo: sorted[lo], hi: sorted[hi], n: sorted.length };
 }
 
@@ -164,10 +164,10 @@ function generator(seed: number): () => number {
 }
 
 /**
- * The 95% interval of the median of values measured in several processes (`groups`, one array per
- * process), by a two-level bootstrap: each replicate draws processes with replacement, then rounds
- * with replacement within each drawn process, and takes the median of what it drew; the interval is
- * the 2.5th and 97.5th percentiles of `replicates` such medians. Rounds of one process share that
+ * The `confidence` interval (95% by default) of the median of values measured in several processes
+ * (`groups`, one array per process), by a two-level bootstrap: each replicate draws processes with
+ * replacement, then rounds with replacement within each drawn process, and takes the median of what
+ * it drew; the interval is the 2.5th and 97.5th percentiles (at 95%) of `replicates` such medians. Rounds of one process share that
  * process's offset (code and heap layout, found to move a gateway by ±0.35-0.7 µs): resampling the
  * processes puts that offset into the interval, where a single-level interval would count it as
  * signal. `median` is the median of all values; `n` counts them, `groups` the processes.
@@ -175,7 +175,9 @@ function generator(seed: number): () => number {
 export function clusteredMedianInterval(
   groups: readonly (readonly number[])[],
   replicates = 2000,
+  confidence = 0.95,
 ): Interval & { groups: number } {
+  const tail = (1 - confidence) / 2;
   const all = groups.flat();
   const random = generator(0x5eed);
   const medians = new Float64Array(replicates);
@@ -192,8 +194,8 @@ export function clusteredMedianInterval(
   medians.sort();
   return {
     median: median(all),
-    lo: medians[Math.floor(0.025 * (replicates - 1))],
-    hi: medians[Math.ceil(0.975 * (replicates - 1))],
+    lo: medians[Math.floor(tail * (replicates - 1))],
+    hi: medians[Math.ceil((1 - tail) * (replicates - 1))],
     n: all.length,
     groups: groups.length,
   };

@@ -98,3 +98,18 @@ describe("the benchmark's second stage for an undecided target", () => {
     expect(processesToAdd([row("UNDECIDED", 9000, true)], 16, 400, 16)).toBe(0);
   });
 });
+
+describe("a control's interval", () => {
+  it("is wider at the controls' 99.5% than at 95%, for the same values", () => {
+    const values = Array.from({ length: 200 }, (_, i) => (i * 37) % 200);
+    const usual = medianInterval(values);
+    const control = medianInterval(values, 0.995);
+    expect(control.lo).toBeLessThan(usual.lo);
+    expect(control.hi).toBeGreaterThan(usual.hi);
+    const groups = Array.from({ length: 8 }, (_, g) => values.slice(g * 25, g * 25 + 25));
+    const clustered = clusteredMedianInterval(groups);
+    const clusteredControl = clusteredMedianInterval(groups, 5000, 0.995);
+    expect(clusteredControl.lo).toBeLessThan(clustered.lo);
+    expect(clusteredControl.hi).toBeGreaterThan(clustered.hi);
+  });
+});
