@@ -8,7 +8,7 @@
 import type { ServiceSchema } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
 import type {} from "../index"; // the `sharedSecret` schema option's types
-import { CONTROL_NS, spin } from "./busy";
+import { CONTROL_NS, HTTP_CONTROL_NS, spin } from "./busy";
 import type { Copy } from "./fresh";
 
 /**
@@ -32,6 +32,7 @@ export function gatewayService(
           aliases: {
             "GET /protected": "protected.access",
             "GET /busy": "protected.busy",
+            "GET /busy-longer": "protected.busyLonger",
             "GET /health": { action: "health.check", sharedSecret: false },
           },
         },
@@ -50,6 +51,11 @@ export const protectedService: ServiceSchema = {
     /** The positive control: `access` plus a known cost. */
     busy() {
       spin(CONTROL_NS);
+      return { message: "Access granted" };
+    },
+    /** Section 3's positive control: `access` plus its target's size. */
+    busyLonger() {
+      spin(HTTP_CONTROL_NS);
       return { message: "Access granted" };
     },
   },

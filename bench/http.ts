@@ -20,7 +20,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { ServerKind } from "./http-server";
 import { root } from "./package";
-import { CONTROL_NS } from "./busy";
+import { HTTP_CONTROL_NS } from "./busy";
 import {
   aaRow,
   judgedRow,
@@ -39,7 +39,7 @@ import { processesToAdd, stageRow } from "./children";
 const GUARDED = "moleculer-web with the check";
 const PLAIN = "moleculer-web without the check";
 const PLAIN_AGAIN = "moleculer-web without the check, a second gateway (A/A)";
-const BUSY = `moleculer-web without the check, the action spins ${CONTROL_NS} ns`;
+const BUSY = `moleculer-web without the check, the action spins ${HTTP_CONTROL_NS} ns`;
 const EXPRESS = "Express 5 sketch";
 const HONO = "Hono bearerAuth (@hono/node-server)";
 /** Where each figure's load goes: the server process, the port's name in it, and the path. */
@@ -47,7 +47,7 @@ const TARGETS: Record<string, { kind: ServerKind; port: string; path: string }> 
   [GUARDED]: { kind: "gateways", port: "guarded", path: "/protected" },
   [PLAIN]: { kind: "gateways", port: "plain", path: "/protected" },
   [PLAIN_AGAIN]: { kind: "gateways", port: "plain again", path: "/protected" },
-  [BUSY]: { kind: "gateways", port: "plain, action spins", path: "/busy" },
+  [BUSY]: { kind: "gateways", port: "plain, action spins", path: "/busy-longer" },
   [EXPRESS]: { kind: "express", port: "express", path: "/protected" },
   [HONO]: { kind: "hono", port: "hono", path: "/protected" },
 };
@@ -287,7 +287,12 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
       summarize(get(name).map((r, i) => r.rate / (baseOf.get(name) as Round[])[i].rate));
     rows.push(
       aaRow("3", "server CPU per request, a second plain gateway − plain", cpuDiff(PLAIN_AGAIN), ns),
-      positiveRow("3", `server CPU per request, action spins ${CONTROL_NS} ns − plain`, cpuDiff(BUSY), ns),
+      positiveRow(
+        "3",
+        `server CPU per request, action spins ${HTTP_CONTROL_NS} ns − plain`,
+        cpuDiff(BUSY),
+        ns,
+      ),
       checkCostRow(),
       stageRow("3", "the check cost", processes, added),
     );
