@@ -28,7 +28,10 @@ import { aaRow, judgedRow, ns, positiveRow, type Row, type Sample } from "./repo
 import { pairedDifferences } from "./stats";
 
 export interface DoorSettings {
-  /** Child processes of the door's own cost and of each control, one after the other; half as many for each way it grows. */
+  /**
+   * Child processes of the door's own cost and of each control, one after the other; half as many
+   * for each way it grows.
+   */
   processes: number;
   /** Rounds in each process. */
   rounds: number;
@@ -86,8 +89,12 @@ export async function doorRows(settings: DoorSettings): Promise<Row[]> {
     );
   }
   const first = answers.door.length;
-  const added = processesToAdd([doorCostRow(answers.door)], first, rounds, moreProcesses);
-  if (added > 0) answers.door = answers.door.concat(await run("door", added));
+  let cost = doorCostRow(answers.door);
+  const added = processesToAdd([cost], first, rounds, moreProcesses);
+  if (added > 0) {
+    answers.door = answers.door.concat(await run("door", added));
+    cost = doorCostRow(answers.door);
+  }
   const { lookups } = answers.aliases[0];
   const get = (group: Group, name: string): Sample => ({
     groups: answers[group].map(({ times }) => times[name]),
@@ -115,7 +122,7 @@ export async function doorRows(settings: DoorSettings): Promise<Row[]> {
       diff("spins", "plain, action spins", "plain"),
       ns,
     ),
-    doorCostRow(answers.door),
+    cost,
     stageRow("D", "the door's own cost", first, added),
   );
   // How the cost grows: each group's variant with the check against its own without.

@@ -258,8 +258,12 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
     };
     await runRounds(0, settings.rounds);
     const processes = processOf[processOf.length - 1] + 1;
-    const added = processesToAdd([checkCostRow()], processes, perProcess, settings.moreProcesses);
-    if (added > 0) await runRounds(settings.rounds, settings.rounds + added * perProcess);
+    let checkCost = checkCostRow();
+    const added = processesToAdd([checkCost], processes, perProcess, settings.moreProcesses);
+    if (added > 0) {
+      await runRounds(settings.rounds, settings.rounds + added * perProcess);
+      checkCost = checkCostRow();
+    }
     // The plain gateway's own figures: those of its rounds beside the gateway with the check.
     rounds.set(PLAIN, baseOf.get(GUARDED) as Round[]);
 
@@ -293,7 +297,7 @@ export async function httpRows(settings: HttpSettings): Promise<Row[]> {
         cpuDiff(BUSY),
         ns,
       ),
-      checkCostRow(),
+      checkCost,
       stageRow("3", "the check cost", processes, added),
     );
     // Where the cost falls: the server's own code (user time) or the kernel's (system time: the

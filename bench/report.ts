@@ -20,21 +20,30 @@ import {
  */
 export type Sample = readonly number[] | { readonly groups: readonly (readonly number[])[] };
 
-/**
- * The confidence of an A/A control's interval. A run has six A/A pairs, which together say one
- * thing (the harness sees no difference where there is none): at 95% each, a sound harness would
- * show an A/A MISS in about one run in four, so each is judged at 99.5% instead (Bonferroni: at
- * most 3% of sound runs show one); 5,000 bootstrap replicates leave a dozen in each of its tails. A positive control keeps 95%: a wider interval would only make a real cost harder to see.
- */
-export const AA_CONFIDENCE = 0.995;
-const AA_REPLICATES = 5000;
+/** An interval's confidence, and the bootstrap replicates it is drawn from over several processes. */
+interface Level {
+  readonly confidence: number;
+  readonly replicates: number;
+}
 
-function intervalOf(sample: Sample, confidence = 0.95): Interval & { groups?: number; confidence: number } {
+/** Targets, positive controls and plain figures. */
+const USUAL: Level = { confidence: 0.95, replicates: 2000 };
+
+/**
+ * An A/A control's interval. A run has six A/A pairs, which together say one thing (the harness
+ * sees no difference where there is none): at 95% each, a sound harness would show an A/A MISS in
+ * about one run in four, so each is judged at 99.5% instead (Bonferroni: at most 3% of sound runs
+ * show one); 5,000 bootstrap replicates leave a dozen in each of its tails. A positive control keeps
+ * 95%: a wider interval would only make a real cost harder to see.
+ */
+const AA: Level = { confidence: 0.995, replicates: 5000 };
+
+function intervalOf(sample: Sample, level = USUAL): Interval & { groups?: number; confidence: number } {
   const interval =
     "groups" in sample
-      ? clusteredMedianInterval(sample.groups, confidence === 0.95 ? 2000 : AA_REPLICATES, confidence)
-      : medianInterval(sample as readonly number[], confidence);
-  return { ...interval, confidence };
+      ? clusteredMedianInterval(sample.groups, level.replicates, level.confidence)
+      : medianInterval(sample as readonly number[], level.confidence);
+  return { ...interval, confidence: level.confidence };
 }
 
 function spreadOf(
@@ -51,7 +60,10 @@ export interface Row {
   readonly section: string;
   readonly figure: string;
   readonly value: string;
-  /** "95% CI a – b" for a judged figure (99.5% for an A/A control); otherwise an IQR over rounds, or how the figure was obtained. */
+  /**
+   * "95% CI a – b" for a judged figure (99.5% for an A/A control); otherwise an IQR over rounds, or
+   * how the figure was obtained.
+   */
   readonly spread: string;
   readonly target?: string;
   readonly verdict?: Verdict;
@@ -144,9 +156,9 @@ function controlRow(
   format: (v: number) => string,
   target: string,
   expected: (interval: Interval) => boolean,
-  confidence = 0.95,
+  level = USUAL,
 ): Row {
-  const interval = intervalOf(values, confidence);
+  const interval = intervalOf(values, level);
   return {
     section,
     figure,
@@ -170,7 +182,7 @@ export function aaRow(section: string, figure: string, values: Sample, format: (
     format,
     "CI contains 0",
     (i) => i.lo <= 0 && i.hi >= 0,
-    AA_CONFIDENCE,
+    AA,
   );
 }
 

@@ -167,10 +167,10 @@ function generator(seed: number): () => number {
  * The `confidence` interval (95% by default) of the median of values measured in several processes
  * (`groups`, one array per process), by a two-level bootstrap: each replicate draws processes with
  * replacement, then rounds with replacement within each drawn process, and takes the median of what
- * it drew; the interval is the 2.5th and 97.5th percentiles (at 95%) of `replicates` such medians. Rounds of one process share that
- * process's offset (code and heap layout, found to move a gateway by ±0.35-0.7 µs): resampling the
- * processes puts that offset into the interval, where a single-level interval would count it as
- * signal. `median` is the median of all values; `n` counts them, `groups` the processes.
+ * it drew; the interval is the 2.5th and 97.5th percentiles (at 95%) of `replicates` such medians.
+ * Rounds of one process share that process's offset (code and heap layout, found to move a gateway
+ * by ±0.35-0.7 µs): resampling the processes puts that offset into the interval, where a
+ * single-level interval would count it as signal. `median` is the median of all values; `n` counts them, `groups` the processes.
  */
 export function clusteredMedianInterval(
   groups: readonly (readonly number[])[],
